@@ -1,0 +1,68 @@
+import { TracemarkError } from '../errors/index.js';
+import { SPECS, type FieldType } from './specs.js';
+
+/** One field of a marker, parsed from its format string. */
+export interface FieldInfo {
+  readonly name: string;
+  /** The spec as written, e.g. `%llx`. */
+  readonly spec: string;
+  readonly type: FieldType;
+  readonly base: 10 | 16;
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const NAME_PART = /^[A-Za-z_][A-Za-z0-9_.]*$/;
+
+/** Validates `provider:event`; throws ERR_FORMAT naming the offending part. */
+export function validateMarkerName(name: unknown): string {
+  if (typeof name !== 'string') {
+    throw new TracemarkError('ERR_FORMAT', `marker name must be a string, got ${typeof name}`, { offset: 0, text: String(name) });
+  }
+  const colon = name.indexOf(':');
+  const provider = colon < 0 ? name : name.slice(0, colon);
+  const event = colon < 0 ? '' : name.slice(colon + 1);
+  if (colon < 0 || !NAME_PART.test(provider)) {
+    throw new TracemarkError('ERR_FORMAT', `invalid marker name ${JSON.stringify(name)}: expected provider:event, each part [A-Za-z_][A-Za-z0-9_.]*`, { offset: 0, text: name });
+  }
+  if (!NAME_PART.test(event)) {
+    throw new TracemarkError('ERR_FORMAT', `invalid marker name ${JSON.stringify(name)}: the event part ${JSON.stringify(event)} must match [A-Za-z_][A-Za-z0-9_.]*`, { offset: colon + 1, text: event });
+  }
+  return name;
+}
+
+function fail(format: string, offset: number, text: string, why: string): never {
+  throw new TracemarkError('ERR_FORMAT', `invalid format ${JSON.stringify(format)} at offset ${offset} (${JSON.stringify(text)}): ${why}`, { offset, text });
+}
+
+/**
+ * Parses `"len %u proto %s payload %pW"` into fields. The grammar is strict (single spaces,
+ * `name %spec` pairs) so that the compile-time type of the arguments and the runtime parse agree.
+ */
+export function parseFormat(format: unknown): FieldInfo[] {
+  if (typeof format !== 'string') {
+    throw new TracemarkError('ERR_FORMAT', `format must be a string, got ${typeof format}`, { offset: 0, text: String(format) });
+  }
+  if (format === '') return [];
+  const tokens = format.split(' ');
+  const fields: FieldInfo[] = [];
+  const seen = new Set<string>();
+  let offset = 0;
+  for (let i = 0; i < tokens.length; i += 2) {
+    const name = tokens[i];
+    const spec = tokens[i + 1];
+    const text = spec === undefined ? name : `${name} ${spec}`;
+    if (name === '') fail(format, offset, text, 'empty field name (fields are separated by single spaces)');
+    if (!IDENT.test(name)) {
+      if (name.startsWith('%')) fail(format, offset, text, 'a spec without a field name: write `name %spec`');
+      fail(format, offset, text, `field name ${JSON.stringify(name)} must match [A-Za-z_][A-Za-z0-9_]*`);
+    }
+    if (spec === undefined || spec === '') fail(format, offset, text, `field ${JSON.stringify(name)} has no %spec`);
+    const info = SPECS[spec];
+    if (info === undefined) fail(format, offset, text, `unknown spec ${JSON.stringify(spec)}; known: ${Object.keys(SPECS).join(' ')}`);
+    if (seen.has(name)) fail(format, offset, text, `duplicate field name ${JSON.stringify(name)}`);
+    seen.add(name);
+    fields.push(Object.freeze({ name, spec, type: info.type, base: info.base }));
+    offset += text.length + 1;
+  }
+  return fields;
+}
