@@ -1,0 +1,60 @@
+/**
+ * Decides, for every marker, whether it is on and where it writes: the first link of the chain.
+ * Recomputed (off the hot path) whenever a session starts, stops, changes its rules or filters,
+ * and whenever a probe is attached or detached or a marker is declared.
+ */
+import type { Registration } from '../registry/index.js';
+import { createEncoder, type EncodeFn } from '../ring/encode.js';
+import { setSwitch, type SwitchState } from '../marker/switch.js';
+import { createFire, type Probe, type Target } from './fire.js';
+
+export interface TargetSource {
+  targetsFor(registration: Registration): Target[];
+}
+
+export interface MarkerState {
+  readonly registration: Registration;
+  readonly switchState: SwitchState;
+  readonly probes: Probe[];
+  encoder: EncodeFn | null;
+}
+
+const markers: MarkerState[] = [];
+const sources = new Set<TargetSource>();
+
+export function addMarkerState(state: MarkerState): void {
+  markers.push(state);
+  recompute(state);
+}
+
+export function addTargetSource(source: TargetSource): void {
+  sources.add(source);
+  recomputeAll();
+}
+
+export function removeTargetSource(source: TargetSource): void {
+  sources.delete(source);
+  recomputeAll();
+}
+
+export function recomputeAll(): void {
+  for (const state of markers) recompute(state);
+}
+
+export function recompute(state: MarkerState): void {
+  const targets: Target[] = [];
+  for (const source of sources) targets.push(...source.targetsFor(state.registration));
+  const on = targets.length > 0 || state.probes.length > 0;
+  if (!on) {
+    if (state.switchState.on) setSwitch(state.switchState, false, null);
+    return;
+  }
+  state.encoder ??= createEncoder(state.registration.id, state.registration.fields);
+  const fire = createFire({
+    arity: state.registration.fields.length,
+    targets,
+    probes: state.probes,
+    encode: state.encoder,
+  });
+  setSwitch(state.switchState, true, fire);
+}

@@ -1,0 +1,85 @@
+/**
+ * Moves committed sub-buffers from a channel's ring to its stream file, oldest packet first.
+ * Runs in the session's drainer thread, and on the main thread at exit. A lock word in the
+ * shared control array keeps the two from writing the same file at once.
+ */
+import { writeSync } from 'node:fs';
+import { CTRL, PACKET, SUBBUF, readU64 } from '../ring/layout.js';
+
+export interface RingView {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  readonly ctrl: Int32Array;
+  readonly subbufSize: number;
+  readonly subbufCount: number;
+  readonly fd: number;
+}
+
+export function ringView(data: SharedArrayBuffer, ctrl: Int32Array, subbufSize: number, subbufCount: number, fd: number): RingView {
+  return { bytes: new Uint8Array(data), view: new DataView(data), ctrl, subbufSize, subbufCount, fd };
+}
+
+function oldestCommitted(ring: RingView): number {
+  let best = -1;
+  let bestSeq = Infinity;
+  for (let i = 0; i < ring.subbufCount; i++) {
+    if (Atomics.load(ring.ctrl, CTRL.firstState + i) !== SUBBUF.committed) continue;
+    const seq = readU64(ring.view, i * ring.subbufSize + PACKET.seqNumOffsetBytes);
+    if (seq < bestSeq) {
+      bestSeq = seq;
+      best = i;
+    }
+  }
+  return best;
+}
+
+function writeAll(fd: number, bytes: Uint8Array, offsetBytes: number, lengthBytes: number): void {
+  let written = 0;
+  while (written < lengthBytes) {
+    written += writeSync(fd, bytes, offsetBytes + written, lengthBytes - written);
+  }
+}
+
+/** Writes every committed packet (holding the lock); returns how many. Throws on a write error. */
+export function drainLocked(ring: RingView): number {
+  let count = 0;
+  for (;;) {
+    const index = oldestCommitted(ring);
+    if (index < 0) return count;
+    const cell = CTRL.firstState + index;
+    if (Atomics.compareExchange(ring.ctrl, cell, SUBBUF.committed, SUBBUF.draining) !== SUBBUF.committed) continue;
+    const start = index * ring.subbufSize;
+    const packetBytes = readU64(ring.view, start + PACKET.packetSizeOffsetBytes) / 8;
+    try {
+      writeAll(ring.fd, ring.bytes, start, packetBytes);
+    } finally {
+      Atomics.store(ring.ctrl, cell, SUBBUF.free);
+    }
+    count++;
+  }
+}
+
+/** Drains if the lock is free right now; never waits (the drainer thread's loop). */
+export function tryDrain(ring: RingView): number {
+  if (Atomics.compareExchange(ring.ctrl, CTRL.lock, 0, 1) !== 0) return 0;
+  try {
+    return drainLocked(ring);
+  } finally {
+    Atomics.store(ring.ctrl, CTRL.lock, 0);
+    Atomics.notify(ring.ctrl, CTRL.lock);
+  }
+}
+
+/**
+ * Takes the lock for good, waiting up to `timeoutMs` for the drainer thread to finish the packet
+ * it is writing, then drains everything (process exit, close). Returns false on timeout.
+ */
+export function drainFinal(ring: RingView, timeoutMs: number): boolean {
+  const deadline = Date.now() + timeoutMs;
+  while (Atomics.compareExchange(ring.ctrl, CTRL.lock, 0, 1) !== 0) {
+    if (Date.now() > deadline) return false;
+    Atomics.wait(ring.ctrl, CTRL.lock, 1, 20);
+  }
+  drainLocked(ring);
+  return true;
+}

@@ -1,0 +1,51 @@
+/**
+ * The drainer thread of a session with an output: sleeps on the session's doorbell and writes
+ * committed sub-buffers to the stream files, so that a synchronous hot loop on the main thread
+ * never waits for the disk and never has to yield for its events to be saved.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { ringView, tryDrain, type RingView } from './drain.js';
+import { CTRL } from '../ring/layout.js';
+
+interface DrainerChannel {
+  data: SharedArrayBuffer;
+  ctrl: Int32Array;
+  subbufSize: number;
+  subbufCount: number;
+  fd: number;
+}
+
+interface DrainerData {
+  /** [0]: doorbell counter, [1]: stop request. */
+  doorbell: Int32Array;
+  channels: DrainerChannel[];
+}
+
+const { doorbell, channels } = workerData as DrainerData;
+const rings: RingView[] = channels.map((c) => ringView(c.data, c.ctrl, c.subbufSize, c.subbufCount, c.fd));
+const failed = new Set<RingView>();
+
+function drainAll(): void {
+  for (const ring of rings) {
+    if (failed.has(ring)) continue;
+    try {
+      tryDrain(ring);
+    } catch (error) {
+      failed.add(ring);
+      Atomics.store(ring.ctrl, CTRL.error, 1);
+      const message = error instanceof Error ? error.message : String(error);
+      parentPort?.postMessage({ type: 'error', channelIndex: rings.indexOf(ring), message });
+    }
+  }
+}
+
+for (;;) {
+  const seen = Atomics.load(doorbell, 0);
+  drainAll();
+  if (Atomics.load(doorbell, 1) !== 0) {
+    drainAll();
+    break;
+  }
+  Atomics.wait(doorbell, 0, seen, 200);
+}
+parentPort?.postMessage({ type: 'done' });

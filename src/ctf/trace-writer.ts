@@ -1,0 +1,168 @@
+/**
+ * Writes a session's trace directory: packetized metadata (appended when markers register while
+ * the trace is active) and one stream file per channel, fed by a drainer thread.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { TracemarkError } from '../errors/index.js';
+import { registry, type Registration } from '../registry/index.js';
+import type { Channel } from '../ring/channel.js';
+import { CLOCK_ORIGIN_EPOCH_NS } from '../ring/clock.js';
+import { ringView, drainFinal, type RingView } from './drain.js';
+import { processEnv } from './env.js';
+import { eventBlock, metadataHead, metadataPacket, uuidToBytes } from './metadata.js';
+
+export interface TraceWriterOptions {
+  dir: string;
+  uuid: string;
+  channels: readonly Channel[];
+  traceName: string;
+  /** Called once when writing fails; the session then stops recording. */
+  onError: (error: TracemarkError) => void;
+}
+
+/** How long process exit waits for the drainer thread to finish the packet it is writing. */
+const EXIT_DRAIN_TIMEOUT_MS = 5000;
+
+export function streamFileName(channel: Channel, index = 0): string {
+  return `${channel.name}_${index}`;
+}
+
+/** Creates `dir`, or accepts an existing one with no trace in it. */
+export function prepareTraceDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    if (readdirSync(dir).some((name) => !name.startsWith('.'))) {
+      throw new TracemarkError('ERR_TRACE_IO', `trace directory ${dir} is not empty: choose a new directory for each trace`, { file: dir });
+    }
+  } catch (error) {
+    if (error instanceof TracemarkError) throw error;
+    throw new TracemarkError('ERR_TRACE_IO', `cannot create trace directory ${dir}: ${(error as Error).message}`, { file: dir, cause: error });
+  }
+}
+
+export function writeMetadataHead(fd: number, uuid: string, traceName: string, registrations: readonly Registration[]): void {
+  const text = metadataHead(uuid, processEnv(traceName), CLOCK_ORIGIN_EPOCH_NS) + registrations.map(eventBlock).join('');
+  writeSync(fd, metadataPacket(text, uuidToBytes(uuid)));
+}
+
+export class TraceWriter {
+  private readonly options: TraceWriterOptions;
+  private metadataFd = -1;
+  private readonly rings: RingView[] = [];
+  private readonly doorbell = new Int32Array(new SharedArrayBuffer(8));
+  private worker: Worker | null = null;
+  private workerDone: Promise<void> = Promise.resolve();
+  private unsubscribe: (() => void) | null = null;
+  private closed = false;
+  private failed = false;
+  private readonly onExit = (): void => this.finishSync();
+
+  constructor(options: TraceWriterOptions) {
+    this.options = options;
+  }
+
+  get dir(): string {
+    return this.options.dir;
+  }
+
+  start(): void {
+    const { dir, uuid, channels, traceName } = this.options;
+    prepareTraceDir(dir);
+    try {
+      this.metadataFd = openSync(join(dir, 'metadata'), 'w');
+      writeMetadataHead(this.metadataFd, uuid, traceName, registry.list());
+      fsyncSync(this.metadataFd);
+      channels.forEach((channel, index) => {
+        const fd = openSync(join(dir, streamFileName(channel)), 'w');
+        this.rings.push(ringView(channel.data, channel.ctrl, channel.subbufSize, channel.subbufCount, fd));
+        channel.setStreamIdentity(uuidToBytes(uuid), index);
+        channel.onCommit = () => this.ring();
+      });
+    } catch (error) {
+      throw new TracemarkError('ERR_TRACE_IO', `cannot write trace in ${dir}: ${(error as Error).message}`, { file: dir, cause: error });
+    }
+    // The event block must be on disk before any event of a late marker can be.
+    this.unsubscribe = registry.onRegister((registration) => this.appendMetadata(eventBlock(registration)));
+    this.startDrainer();
+    process.on('exit', this.onExit);
+  }
+
+  private appendMetadata(text: string): void {
+    if (this.closed || this.failed) return;
+    try {
+      writeSync(this.metadataFd, metadataPacket(text, uuidToBytes(this.options.uuid)));
+    } catch (error) {
+      this.fail(`cannot append metadata: ${(error as Error).message}`);
+    }
+  }
+
+  private startDrainer(): void {
+    const worker = new Worker(new URL('./drainer-worker.js', import.meta.url), {
+      workerData: {
+        doorbell: this.doorbell,
+        channels: this.rings.map((r) => ({
+          data: r.bytes.buffer, ctrl: r.ctrl, subbufSize: r.subbufSize, subbufCount: r.subbufCount, fd: r.fd,
+        })),
+      },
+    });
+    worker.unref();
+    this.worker = worker;
+    this.workerDone = new Promise((resolve) => {
+      worker.on('message', (message: { type: string; message?: string }) => {
+        if (message.type === 'error') this.fail(`cannot write a stream file: ${message.message}`);
+      });
+      worker.on('error', (error) => {
+        this.fail(`drainer thread failed: ${error.message}`);
+        resolve();
+      });
+      worker.on('exit', () => resolve());
+    });
+  }
+
+  private ring(): void {
+    Atomics.add(this.doorbell, 0, 1);
+    Atomics.notify(this.doorbell, 0);
+  }
+
+  private fail(why: string): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.options.onError(new TracemarkError('ERR_TRACE_IO', `tracemark: tracing to ${this.options.dir} stopped: ${why}`, { file: this.options.dir }));
+  }
+
+  /** Waits until every committed packet is on disk and the files are closed. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    Atomics.store(this.doorbell, 1, 1);
+    this.ring();
+    if (this.worker !== null) {
+      this.worker.ref();
+      await this.workerDone;
+    }
+    this.finishSync();
+  }
+
+  /** Process exit: the drainer may be gone or about to be; write what it has not written. */
+  private finishSync(): void {
+    if (this.closed) return;
+    this.closed = true;
+    process.removeListener('exit', this.onExit);
+    this.unsubscribe?.();
+    Atomics.store(this.doorbell, 1, 1);
+    this.ring();
+    for (const channel of this.options.channels) channel.flush();
+    for (const ring of this.rings) {
+      try {
+        if (!this.failed && !drainFinal(ring, EXIT_DRAIN_TIMEOUT_MS)) {
+          process.stderr.write(`tracemark: gave up waiting for the drainer of ${this.options.dir}\n`);
+        }
+      } catch (error) {
+        this.fail(`cannot write a stream file: ${(error as Error).message}`);
+      }
+      try { closeSync(ring.fd); } catch { /* already closed */ }
+    }
+    try { closeSync(this.metadataFd); } catch { /* already closed */ }
+  }
+}

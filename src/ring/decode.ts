@@ -1,0 +1,98 @@
+/**
+ * Decodes the events held in a channel's ring (for `session.events()` and in-process dumps).
+ * Trace files are read by src/read; this only needs tracemark's own fixed layout.
+ */
+import type { FieldInfo } from '../format/parse.js';
+import type { Channel } from './channel.js';
+import { CTRL, HEADER, PACKET, SUBBUF, TWO_POW_32, readU64 } from './layout.js';
+
+export interface RawEvent {
+  id: number;
+  /** Clock value (ns since performance.timeOrigin). */
+  ts: bigint;
+  values: unknown[];
+}
+
+const decoder = new TextDecoder('utf-8');
+
+export interface PacketRef {
+  startBytes: number;
+  contentBytes: number;
+  seq: number;
+}
+
+/** The packets a channel holds, oldest first: committed ones and the one being written. */
+export function heldPackets(channel: Channel): PacketRef[] {
+  const packets: PacketRef[] = [];
+  const current = channel.currentPacket();
+  for (let i = 0; i < channel.subbufCount; i++) {
+    const startBytes = i * channel.subbufSize;
+    let contentBytes: number;
+    const state = Atomics.load(channel.ctrl, CTRL.firstState + i);
+    if (current !== null && current.startBytes === startBytes) contentBytes = current.contentBytes;
+    else if (state === SUBBUF.committed) contentBytes = readU64(channel.view, startBytes + PACKET.contentSizeOffsetBytes) / 8;
+    else continue;
+    packets.push({ startBytes, contentBytes, seq: readU64(channel.view, startBytes + PACKET.seqNumOffsetBytes) });
+  }
+  return packets.sort((a, b) => a.seq - b.seq);
+}
+
+export function decodePacket(
+  channel: Channel,
+  packet: PacketRef,
+  fieldsOf: (id: number) => readonly FieldInfo[] | undefined,
+): RawEvent[] {
+  const view = channel.view;
+  const bytes = channel.bytes;
+  const end = packet.startBytes + packet.contentBytes;
+  let pos = packet.startBytes + PACKET.headerSizeBytes;
+  let clock = BigInt(readU64(view, packet.startBytes + PACKET.timestampBeginOffsetBytes));
+  const events: RawEvent[] = [];
+  const mask = BigInt(HEADER.compactTimestampRange - 1);
+  while (pos < end) {
+    const word = view.getUint32(pos, true);
+    let id = word & 0x1f;
+    if (id === HEADER.extendedEscapeId) {
+      id = view.getUint32(pos + 1, true);
+      clock = BigInt(view.getUint32(pos + 5, true)) + BigInt(view.getUint32(pos + 9, true)) * BigInt(TWO_POW_32);
+      pos += HEADER.extendedSizeBytes;
+    } else {
+      const low = BigInt(word >>> 5);
+      if (low < (clock & mask)) clock += BigInt(HEADER.compactTimestampRange);
+      clock = (clock & ~mask) | low;
+      pos += HEADER.compactSizeBytes;
+    }
+    const fields = fieldsOf(id);
+    if (fields === undefined) break;
+    const values: unknown[] = [];
+    for (const field of fields) {
+      switch (field.type) {
+        case 'i8': values.push(view.getInt8(pos)); pos += 1; break;
+        case 'u8': values.push(view.getUint8(pos)); pos += 1; break;
+        case 'i16': values.push(view.getInt16(pos, true)); pos += 2; break;
+        case 'u16': values.push(view.getUint16(pos, true)); pos += 2; break;
+        case 'i32': values.push(view.getInt32(pos, true)); pos += 4; break;
+        case 'u32': values.push(view.getUint32(pos, true)); pos += 4; break;
+        case 'i64': values.push(view.getBigInt64(pos, true)); pos += 8; break;
+        case 'u64': values.push(view.getBigUint64(pos, true)); pos += 8; break;
+        case 'f64': values.push(view.getFloat64(pos, true)); pos += 8; break;
+        case 'string':
+        case 'char': {
+          let stop = pos;
+          while (stop < end && bytes[stop] !== 0) stop++;
+          values.push(decoder.decode(bytes.slice(pos, stop)));
+          pos = stop + 1;
+          break;
+        }
+        case 'blob': {
+          const length = view.getUint32(pos, true);
+          values.push(bytes.slice(pos + 4, pos + 4 + length));
+          pos += 4 + length;
+          break;
+        }
+      }
+    }
+    events.push({ id, ts: clock, values });
+  }
+  return events;
+}

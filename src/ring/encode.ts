@@ -1,0 +1,231 @@
+/**
+ * Event encoders: one per marker, specialised to its field layout, writing the CTF event
+ * (compact/extended header + fields, docs/trace-format.md) straight into the channel's ring.
+ *
+ * The specialised encoder is generated source built only from the field *types* (never from user
+ * text) and compiled once per marker with `new Function`, which gives each marker its own
+ * monomorphic code. Where code generation is disallowed (`--disallow-code-generation-from-strings`)
+ * the generic encoder below writes the same bytes, more slowly.
+ */
+import type { FieldInfo } from '../format/parse.js';
+import type { FieldType } from '../format/specs.js';
+import type { Channel } from './channel.js';
+import { coerceBlob, coerceChar, coerceNumber, coerceString } from './coerce.js';
+import { HEADER, TWO_POW_32 } from './layout.js';
+import { utf8Length, writeUtf8 } from './utf8.js';
+
+/** `(channel, clockNs, ...args)`: encodes one event; never throws for any argument values. */
+export type EncodeFn = (channel: Channel, ts: number, ...args: unknown[]) => void;
+
+const helpers = { coerceNumber, coerceString, coerceChar, coerceBlob, utf8Length, writeUtf8 };
+
+const FIXED_BYTES: Partial<Record<FieldType, number>> = {
+  i8: 1, u8: 1, i16: 2, u16: 2, i32: 4, u32: 4, i64: 8, u64: 8, f64: 8,
+};
+
+const SETTER: Partial<Record<FieldType, string>> = {
+  i8: 'setInt8', u8: 'setUint8', i16: 'setInt16', u16: 'setUint16', i32: 'setInt32', u32: 'setUint32', f64: 'setFloat64',
+};
+
+function isVariable(type: FieldType): boolean {
+  return type === 'string' || type === 'char' || type === 'blob';
+}
+
+/** Source of the specialised encoder; exported for tests that compare it with the generic one. */
+export function encoderSource(id: number, fields: readonly FieldInfo[]): string {
+  const params = fields.map((_, i) => `a${i}`);
+  const lines: string[] = [];
+  let fixedBytes = HEADER.extendedSizeBytes;
+  const upper: string[] = [];
+  const exact: string[] = [];
+  fields.forEach((field, i) => {
+    const a = `a${i}`;
+    switch (field.type) {
+      case 'string':
+        lines.push(`if (typeof ${a} !== 'string') ${a} = h.coerceString(${a});`);
+        upper.push(`${a}.length * 3 + 1`);
+        exact.push(`h.utf8Length(${a}) + 1`);
+        break;
+      case 'char':
+        lines.push(`${a} = h.coerceChar(${a});`);
+        upper.push(`${a}.length * 3 + 1`);
+        exact.push(`h.utf8Length(${a}) + 1`);
+        break;
+      case 'blob':
+        lines.push(`if (!(${a} instanceof Uint8Array)) ${a} = h.coerceBlob(${a});`);
+        fixedBytes += 4;
+        upper.push(`${a}.length`);
+        exact.push(`${a}.length`);
+        break;
+      case 'i64':
+      case 'u64':
+        lines.push(`if (typeof ${a} !== 'number' && typeof ${a} !== 'bigint') ${a} = h.coerceNumber(${a});`);
+        fixedBytes += 8;
+        break;
+      default:
+        lines.push(`if (typeof ${a} !== 'number') ${a} = h.coerceNumber(${a});`);
+        fixedBytes += FIXED_BYTES[field.type]!;
+    }
+  });
+  const lowerBound = fields.map((f, i) => (f.type === 'string' || f.type === 'char' ? `a${i}.length` : f.type === 'blob' ? `a${i}.length` : ''))
+    .filter((s) => s !== '');
+  lines.push(`if (ts < ch.lastTs) ts = ch.lastTs;`);
+  lines.push(`let pos = ch.pos;`);
+  lines.push(`let need = ${[String(fixedBytes), ...upper].join(' + ')};`);
+  lines.push(`if (pos + need > ch.end) {`);
+  if (lowerBound.length > 0) {
+    lines.push(`  if (${lowerBound.join(' + ')} > ch.maxEventBytes) { ch.dropTooLarge(); return; }`);
+    lines.push(`  need = ${[String(fixedBytes), ...exact].join(' + ')};`);
+  }
+  lines.push(`  if (pos + need > ch.end) { if (!ch.makeRoom(need, ts)) return; pos = ch.pos; }`);
+  lines.push(`}`);
+  lines.push(`const v = ch.view, b = ch.bytes;`);
+  const extended = `{ b[pos] = ${HEADER.extendedEscapeId}; v.setUint32(pos + 1, ${id}, true); v.setUint32(pos + 5, ts % ${TWO_POW_32}, true); v.setUint32(pos + 9, Math.floor(ts / ${TWO_POW_32}), true); pos += ${HEADER.extendedSizeBytes}; }`;
+  if (id <= HEADER.compactIdMax) {
+    lines.push(`const d = ts - ch.lastTs;`);
+    lines.push(`if (d < ${HEADER.compactTimestampRange}) { v.setUint32(pos, ${id} + (ts % ${HEADER.compactTimestampRange}) * 32, true); pos += ${HEADER.compactSizeBytes}; }`);
+    lines.push(`else ${extended}`);
+  } else {
+    lines.push(extended);
+  }
+  lines.push(`ch.lastTs = ts;`);
+  fields.forEach((field, i) => {
+    const a = `a${i}`;
+    switch (field.type) {
+      case 'string':
+      case 'char':
+        lines.push(`{ const n = ${a}.length; let i = 0;`);
+        lines.push(`  for (; i < n; i++) { const c = ${a}.charCodeAt(i); if (c === 0 || c > 127) break; b[pos + i] = c; }`);
+        lines.push(`  pos += i; if (i < n) pos = h.writeUtf8(b, pos, ${a}, i); b[pos++] = 0; }`);
+        break;
+      case 'blob':
+        lines.push(`v.setUint32(pos, ${a}.length, true); b.set(${a}, pos + 4); pos += 4 + ${a}.length;`);
+        break;
+      case 'i64':
+      case 'u64': {
+        const big = field.type === 'i64' ? 'setBigInt64' : 'setBigUint64';
+        lines.push(`if (typeof ${a} === 'bigint') v.${big}(pos, ${a}, true);`);
+        lines.push(`else { const t = Math.trunc(${a}); v.setUint32(pos, t % ${TWO_POW_32} >>> 0, true); v.setInt32(pos + 4, Math.floor(t / ${TWO_POW_32}), true); }`);
+        lines.push(`pos += 8;`);
+        break;
+      }
+      default:
+        lines.push(`v.${SETTER[field.type]}(pos, ${a}${field.type === 'i8' || field.type === 'u8' ? '' : ', true'}); pos += ${FIXED_BYTES[field.type]};`);
+    }
+  });
+  lines.push(`ch.pos = pos;`);
+  lines.push(`ch.written++;`);
+  return `return function encode_${id}(ch, ts${params.map((p) => `, ${p}`).join('')}) {\n  ${lines.join('\n  ')}\n};`;
+}
+
+let codegenAllowed: boolean | undefined;
+
+/** Whether `new Function` works in this process (it does not under --disallow-code-generation-from-strings). */
+export function canGenerateCode(): boolean {
+  if (codegenAllowed === undefined) {
+    try {
+      codegenAllowed = new Function('return 1')() === 1;
+    } catch {
+      codegenAllowed = false;
+    }
+  }
+  return codegenAllowed;
+}
+
+export function createEncoder(id: number, fields: readonly FieldInfo[]): EncodeFn {
+  if (canGenerateCode()) {
+    return new Function('h', encoderSource(id, fields))(helpers) as EncodeFn;
+  }
+  return createGenericEncoder(id, fields);
+}
+
+/** The reference encoder: a loop over the field types. Same bytes as the generated one. */
+export function createGenericEncoder(id: number, fields: readonly FieldInfo[]): EncodeFn {
+  const types = fields.map((f) => f.type);
+  const count = types.length;
+  const values: unknown[] = new Array(count);
+  return function encodeGeneric(ch: Channel, ts: number, ...args: unknown[]): void {
+    let need = HEADER.extendedSizeBytes;
+    let lowerBound = 0;
+    for (let i = 0; i < count; i++) {
+      const type = types[i];
+      let value = args[i];
+      if (type === 'string') {
+        if (typeof value !== 'string') value = coerceString(value);
+        need += utf8Length(value as string) + 1;
+        lowerBound += (value as string).length;
+      } else if (type === 'char') {
+        value = coerceChar(value);
+        need += utf8Length(value as string) + 1;
+        lowerBound += (value as string).length;
+      } else if (type === 'blob') {
+        if (!(value instanceof Uint8Array)) value = coerceBlob(value);
+        need += 4 + (value as Uint8Array).length;
+        lowerBound += (value as Uint8Array).length;
+      } else if (type === 'i64' || type === 'u64') {
+        if (typeof value !== 'number' && typeof value !== 'bigint') value = coerceNumber(value);
+        need += 8;
+      } else {
+        if (typeof value !== 'number') value = coerceNumber(value);
+        need += FIXED_BYTES[type]!;
+      }
+      values[i] = value;
+    }
+    if (ts < ch.lastTs) ts = ch.lastTs;
+    let pos = ch.pos;
+    if (pos + need > ch.end) {
+      if (lowerBound > ch.maxEventBytes) { ch.dropTooLarge(); return; }
+      if (!ch.makeRoom(need, ts)) return;
+      pos = ch.pos;
+    }
+    const v = ch.view;
+    const b = ch.bytes;
+    if (id <= HEADER.compactIdMax && ts - ch.lastTs < HEADER.compactTimestampRange) {
+      v.setUint32(pos, id + (ts % HEADER.compactTimestampRange) * 32, true);
+      pos += HEADER.compactSizeBytes;
+    } else {
+      b[pos] = HEADER.extendedEscapeId;
+      v.setUint32(pos + 1, id, true);
+      v.setUint32(pos + 5, ts % TWO_POW_32, true);
+      v.setUint32(pos + 9, Math.floor(ts / TWO_POW_32), true);
+      pos += HEADER.extendedSizeBytes;
+    }
+    ch.lastTs = ts;
+    for (let i = 0; i < count; i++) {
+      const value = values[i];
+      switch (types[i]) {
+        case 'string':
+        case 'char':
+          pos = writeUtf8(b, pos, value as string, 0);
+          b[pos++] = 0;
+          break;
+        case 'blob':
+          v.setUint32(pos, (value as Uint8Array).length, true);
+          b.set(value as Uint8Array, pos + 4);
+          pos += 4 + (value as Uint8Array).length;
+          break;
+        case 'i64':
+        case 'u64':
+          if (typeof value === 'bigint') {
+            if (types[i] === 'i64') v.setBigInt64(pos, value, true); else v.setBigUint64(pos, value, true);
+          } else {
+            const t = Math.trunc(value as number);
+            v.setUint32(pos, t % TWO_POW_32 >>> 0, true);
+            v.setInt32(pos + 4, Math.floor(t / TWO_POW_32), true);
+          }
+          pos += 8;
+          break;
+        case 'i8': v.setInt8(pos, value as number); pos += 1; break;
+        case 'u8': v.setUint8(pos, value as number); pos += 1; break;
+        case 'i16': v.setInt16(pos, value as number, true); pos += 2; break;
+        case 'u16': v.setUint16(pos, value as number, true); pos += 2; break;
+        case 'i32': v.setInt32(pos, value as number, true); pos += 4; break;
+        case 'u32': v.setUint32(pos, value as number, true); pos += 4; break;
+        case 'f64': v.setFloat64(pos, value as number, true); pos += 8; break;
+      }
+      values[i] = undefined;
+    }
+    ch.pos = pos;
+    ch.written++;
+  };
+}

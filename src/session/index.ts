@@ -1,0 +1,267 @@
+import { randomUUID } from 'node:crypto';
+import { threadId } from 'node:worker_threads';
+import { addTargetSource, recomputeAll, removeTargetSource, type TargetSource } from '../chain/enable.js';
+import type { Target } from '../chain/fire.js';
+import { chainStats } from '../chain/tracing.js';
+import { TraceWriter } from '../ctf/trace-writer.js';
+import { writeSnapshot } from '../ctf/snapshot.js';
+import { uuidToBytes } from '../ctf/metadata.js';
+import { TracemarkError } from '../errors/index.js';
+import { compileFilter, parseFilter, type FilterExpression } from '../filter/index.js';
+import { markerById, type Marker } from '../marker/index.js';
+import type { Registration } from '../registry/index.js';
+import { Channel, type ChannelOptions, type ChannelStats } from '../ring/channel.js';
+import { decodeEvents, type TraceEventLike } from './events.js';
+import { compilePattern, decidingRule, type Rule } from './rules.js';
+
+export interface SessionOptions {
+  /** Channels besides `default` (which always exists; give it options by naming it here). */
+  channels?: Record<string, ChannelOptions>;
+  /** Directory to write a CTF 1.8 trace into while recording. Without it, events stay in memory. */
+  output?: string;
+  /** Trace name written in the metadata. */
+  name?: string;
+  /** Closes a partly filled packet after this many ms, so that readers see slow streams. 0: never. */
+  flushIntervalMs?: number;
+}
+
+export interface EnableOptions {
+  channel?: string;
+  /** A filter expression (`len > 100 && proto == "tcp"`) or a predicate over the argument values. */
+  filter?: string | ((values: unknown[]) => boolean);
+}
+
+export type FilterCallback = (marker: Marker, values: readonly unknown[]) => boolean;
+
+export interface SessionStats {
+  recording: boolean;
+  channels: Record<string, ChannelStats>;
+}
+
+let sessionCount = 0;
+
+/**
+ * A recording session: rules that enable markers, channels (ring buffers) they write to, and an
+ * optional trace directory.
+ * @example
+ * const session = new Session({ output: './trace' });
+ * session.enable('net:*', { filter: 'len > 100' });
+ * session.start();
+ * // ... run the code
+ * await session.close();
+ */
+export class Session implements TargetSource {
+  readonly name: string;
+  readonly output: string | undefined;
+  private readonly channelMap = new Map<string, Channel>();
+  private readonly rules: Rule[] = [];
+  private readonly filterCallbacks: FilterCallback[] = [];
+  private readonly uuid = randomUUID();
+  private writer: TraceWriter | null = null;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private readonly flushIntervalMs: number;
+  private active = false;
+  private closed = false;
+  private registered = false;
+  /** Set when writing failed: the reason, already reported once. */
+  error: TracemarkError | null = null;
+
+  constructor(options: SessionOptions = {}) {
+    sessionCount++;
+    this.name = options.name ?? `session-${process.pid}-${sessionCount}`;
+    this.output = options.output;
+    this.flushIntervalMs = options.flushIntervalMs ?? 0;
+    const channels = { default: {}, ...(options.channels ?? {}) };
+    let index = 0;
+    for (const [name, channelOptions] of Object.entries(channels)) {
+      const channel = new Channel(name, channelOptions);
+      channel.setStreamIdentity(uuidToBytes(this.uuid), index++);
+      this.channelMap.set(name, channel);
+    }
+  }
+
+  /** Read by every enabled marker: the session's switch in the enable chain. */
+  get recording(): boolean {
+    return this.active;
+  }
+
+  channel(name: string): Channel {
+    const channel = this.channelMap.get(name);
+    if (channel === undefined) {
+      throw new TracemarkError('ERR_CHANNEL', `session ${this.name} has no channel ${JSON.stringify(name)}; channels: ${[...this.channelMap.keys()].join(', ')}`);
+    }
+    return channel;
+  }
+
+  get channels(): readonly Channel[] {
+    return [...this.channelMap.values()];
+  }
+
+  /** Enables the markers whose name matches `pattern` (`*` globs), in `channel` (default `default`). */
+  enable(pattern: string, options: EnableOptions = {}): this {
+    this.assertOpen();
+    const channel = options.channel ?? 'default';
+    this.channel(channel);
+    let filter = options.filter;
+    if (filter !== undefined && typeof filter !== 'string' && typeof filter !== 'function') {
+      throw new TracemarkError('ERR_INVALID_ARG', 'filter must be an expression string or a function');
+    }
+    if (typeof filter === 'string') parseFilter(filter); // report ERR_FILTER now, with its position
+    this.rules.push({ pattern, regex: compilePattern(pattern), on: true, channel, filter });
+    this.changed();
+    return this;
+  }
+
+  /** Disables the markers whose name matches `pattern`, in one channel or (by default) all. */
+  disable(pattern: string, options: { channel?: string } = {}): this {
+    this.assertOpen();
+    if (options.channel !== undefined) this.channel(options.channel);
+    this.rules.push({ pattern, regex: compilePattern(pattern), on: false, channel: options.channel, filter: undefined });
+    this.changed();
+    return this;
+  }
+
+  /**
+   * Adds a filter callback: it sees the marker and its argument values (an array reused between
+   * events: copy what you keep) and returns true to keep the event. An exception drops the event
+   * and is counted. Returns a function that removes the filter.
+   */
+  addFilter(callback: FilterCallback): () => void {
+    if (typeof callback !== 'function') throw new TracemarkError('ERR_INVALID_ARG', 'addFilter takes a function');
+    this.filterCallbacks.push(callback);
+    this.changed();
+    let added = true;
+    return () => {
+      if (!added) return;
+      added = false;
+      this.filterCallbacks.splice(this.filterCallbacks.indexOf(callback), 1);
+      this.changed();
+    };
+  }
+
+  /** Turns every rule of the session on at once. */
+  start(): this {
+    this.assertOpen();
+    if (this.active) return this;
+    if (this.output !== undefined && this.writer === null) {
+      this.writer = new TraceWriter({
+        dir: this.output,
+        uuid: this.uuid,
+        channels: this.channels,
+        traceName: this.name,
+        onError: (error) => this.fail(error),
+      });
+      this.writer.start();
+    }
+    this.active = true;
+    if (this.flushIntervalMs > 0 && this.flushTimer === null) {
+      this.flushTimer = setInterval(() => { for (const c of this.channelMap.values()) c.flush(); }, this.flushIntervalMs);
+      this.flushTimer.unref();
+    }
+    if (!this.registered) {
+      this.registered = true;
+      addTargetSource(this);
+    } else {
+      recomputeAll();
+    }
+    return this;
+  }
+
+  /** Stops recording and closes the partly filled sub-buffers, so that their events can be read. */
+  stop(): this {
+    if (!this.active) return this;
+    this.active = false;
+    recomputeAll();
+    for (const channel of this.channelMap.values()) channel.flush();
+    return this;
+  }
+
+  /** Stops, and resolves once everything recorded is on disk. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.stop();
+    this.closed = true;
+    if (this.flushTimer !== null) clearInterval(this.flushTimer);
+    if (this.registered) removeTargetSource(this);
+    await this.writer?.close();
+  }
+
+  /** Writes what the buffers hold as a complete trace in `dir` (flight recorder). */
+  async snapshot(dir: string): Promise<string> {
+    return writeSnapshot(dir, this.channels, this.name);
+  }
+
+  /** The decoded events held in the buffers, oldest first (not removed). */
+  events(): TraceEventLike[] {
+    return decodeEvents(this.channels);
+  }
+
+  stats(): SessionStats {
+    const channels: Record<string, ChannelStats> = {};
+    for (const [name, channel] of this.channelMap) channels[name] = channel.stats();
+    return { recording: this.active, channels };
+  }
+
+  targetsFor(registration: Registration): Target[] {
+    if (!this.active) return [];
+    const targets: Target[] = [];
+    for (const channel of this.channelMap.values()) {
+      const rule = decidingRule(this.rules, registration.name, channel.name);
+      if (rule === undefined || !rule.on) continue;
+      const accept = this.acceptFor(registration, rule);
+      if (accept === false) continue;
+      targets.push({ session: this, channel, accept });
+    }
+    return targets;
+  }
+
+  /** The filter chain of one rule for one marker; false when the rule can never match it. */
+  private acceptFor(registration: Registration, rule: Rule): ((values: unknown[]) => boolean) | null | false {
+    let predicate: ((values: ArrayLike<unknown>) => boolean) | null = null;
+    if (typeof rule.filter === 'string') {
+      predicate = compileFilter(rule.filter as string | FilterExpression, registration.fields, {
+        vpid: process.pid, vtid: threadId, procname: process.title,
+      });
+      if (predicate === null) return false;
+    } else if (typeof rule.filter === 'function') {
+      predicate = rule.filter as (values: ArrayLike<unknown>) => boolean;
+    }
+    const callbacks = this.filterCallbacks.slice();
+    if (predicate === null && callbacks.length === 0) return null;
+    const marker = markerById(registration.id);
+    return (values: unknown[]): boolean => {
+      try {
+        if (predicate !== null && !predicate(values)) {
+          chainStats.filtered++;
+          return false;
+        }
+        for (const callback of callbacks) {
+          if (callback(marker as Marker, values) !== true) {
+            chainStats.filtered++;
+            return false;
+          }
+        }
+        return true;
+      } catch {
+        chainStats.filterErrors++;
+        return false;
+      }
+    };
+  }
+
+  private changed(): void {
+    if (this.active) recomputeAll();
+  }
+
+  private fail(error: TracemarkError): void {
+    if (this.error !== null) return;
+    this.error = error;
+    this.active = false;
+    recomputeAll();
+    process.emitWarning(error.message, { code: error.code });
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new TracemarkError('ERR_SESSION_STATE', `session ${this.name} is closed`);
+  }
+}
