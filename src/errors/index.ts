@@ -29,10 +29,10 @@ export interface TracemarkErrorDetails {
 
 export class TracemarkError extends Error {
   readonly code: TracemarkErrorCode;
-  readonly offset?: number;
-  readonly text?: string;
-  readonly file?: string;
-  readonly byteOffset?: number;
+  declare readonly offset?: number;
+  declare readonly text?: string;
+  declare readonly file?: string;
+  declare readonly byteOffset?: number;
 
   constructor(code: TracemarkErrorCode, message: string, details: TracemarkErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });

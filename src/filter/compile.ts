@@ -11,7 +11,7 @@
  * `values` container. No closure allocates when called.
  */
 import type { CompareOp, FilterExpression, FilterNode, FilterOperand } from './ast.js';
-import { compileGlob, matchGlob } from './glob.js';
+import { globShape, matchGlob } from './glob.js';
 import { isParsedFilter, parseFilter } from './parser.js';
 import { TracemarkError } from '../errors/index.js';
 
@@ -108,17 +108,43 @@ function numFieldVsField(op: CompareOp, i: number, j: number): Pred {
 }
 
 /** String field vs a string literal or `$ctx.procname`, with or without wildcards. */
-function strFieldVsString(op: '==' | '!=', i: number, segments: readonly string[]): Pred {
-  if (segments.length === 1) {
-    const s = segments[0];
-    return op === '=='
-      ? (v) => { const x = v[i]; return typeof x === 'string' && x === s; }
-      : (v) => { const x = v[i]; return typeof x === 'string' && x !== s; };
+function strFieldVsString(op: '==' | '!=', i: number, segments: readonly string[]): Compiled {
+  const g = globShape(segments);
+  const eq = op === '==';
+  switch (g.shape) {
+    case 'exact': {
+      const t = g.text;
+      return eq
+        ? (v) => { const x = v[i]; return typeof x === 'string' && x === t; }
+        : (v) => { const x = v[i]; return typeof x === 'string' && x !== t; };
+    }
+    case 'any': // every string matches "*", so `!=` can never be true
+      return eq ? (v) => typeof v[i] === 'string' : false;
+    case 'prefix': {
+      const t = g.text;
+      return eq
+        ? (v) => { const x = v[i]; return typeof x === 'string' && x.startsWith(t); }
+        : (v) => { const x = v[i]; return typeof x === 'string' && !x.startsWith(t); };
+    }
+    case 'suffix': {
+      const t = g.text;
+      return eq
+        ? (v) => { const x = v[i]; return typeof x === 'string' && x.endsWith(t); }
+        : (v) => { const x = v[i]; return typeof x === 'string' && !x.endsWith(t); };
+    }
+    case 'contains': {
+      const t = g.text;
+      return eq
+        ? (v) => { const x = v[i]; return typeof x === 'string' && x.includes(t); }
+        : (v) => { const x = v[i]; return typeof x === 'string' && !x.includes(t); };
+    }
+    case 'general': {
+      const segs = g.segments;
+      return eq
+        ? (v) => { const x = v[i]; return typeof x === 'string' && matchGlob(segs, x); }
+        : (v) => { const x = v[i]; return typeof x === 'string' && !matchGlob(segs, x); };
+    }
   }
-  const match = compileGlob(segments);
-  return op === '=='
-    ? (v) => { const x = v[i]; return typeof x === 'string' && match(x); }
-    : (v) => { const x = v[i]; return typeof x === 'string' && !match(x); };
 }
 
 /** Two string fields: plain equality, no globbing (only literals carry wildcards). */

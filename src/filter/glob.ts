@@ -6,8 +6,6 @@
  * wildcard: if a middle segment matches anywhere, its leftmost match leaves the most room.
  */
 
-export type StringMatcher = (s: string) => boolean;
-
 /** Generic matcher; `segments.length >= 1`, one segment means an exact match. */
 export function matchGlob(segments: readonly string[], s: string): boolean {
   const n = segments.length;
@@ -26,23 +24,27 @@ export function matchGlob(segments: readonly string[], s: string): boolean {
   return true;
 }
 
-/** A matcher specialised for the pattern's shape, chosen once at compile time. */
-export function compileGlob(segments: readonly string[]): StringMatcher {
+/**
+ * The shape of a pattern, so that the compiler can emit one closure that calls `startsWith`
+ * (etc.) itself: a matcher closure called from the comparison closure would be a second
+ * indirect call per event, which costs more than the match for short strings.
+ */
+export type GlobShape =
+  | { readonly shape: 'exact'; readonly text: string } // "abc", "a\*b"
+  | { readonly shape: 'any' } // "*"
+  | { readonly shape: 'prefix'; readonly text: string } // "get*"
+  | { readonly shape: 'suffix'; readonly text: string } // "*.js"
+  | { readonly shape: 'contains'; readonly text: string } // "*mid*"
+  | { readonly shape: 'general'; readonly segments: readonly string[] }; // "a*b", "a*b*c"
+
+export function globShape(segments: readonly string[]): GlobShape {
   const n = segments.length;
   const first = segments[0];
   const last = segments[n - 1];
-  if (n === 1) return (s) => s === first;
-  if (n === 2) {
-    if (first === '' && last === '') return () => true;
-    if (last === '') return (s) => s.startsWith(first);
-    if (first === '') return (s) => s.endsWith(last);
-    const min = first.length + last.length;
-    return (s) => s.length >= min && s.startsWith(first) && s.endsWith(last);
-  }
-  if (n === 3 && first === '' && last === '') {
-    const mid = segments[1];
-    return (s) => s.includes(mid);
-  }
-  const frozen = segments.slice();
-  return (s) => matchGlob(frozen, s);
+  if (n === 1) return { shape: 'exact', text: first };
+  if (n === 2 && first === '' && last === '') return { shape: 'any' };
+  if (n === 2 && last === '') return { shape: 'prefix', text: first };
+  if (n === 2 && first === '') return { shape: 'suffix', text: last };
+  if (n === 3 && first === '' && last === '') return { shape: 'contains', text: segments[1] };
+  return { shape: 'general', segments: Object.freeze(segments.slice()) };
 }

@@ -115,7 +115,7 @@ class Parser {
       throw filterError(`operator "${op}" at offset ${opToken.offset} does not apply to strings; only == and != compare strings`, opToken.offset, op);
     }
     if (left.kind === 'string' && right.kind === 'string' && left.segments.length > 1 && right.segments.length > 1) {
-      throw filterError(`cannot compare two glob patterns (at offsets ${leftToken.offset} and ${rightToken.offset})`, rightToken.offset, rightToken.text);
+      throw filterError(`cannot compare two glob patterns: ${quoteToken(rightToken.text)} at offset ${rightToken.offset} and ${quoteToken(leftToken.text)} at offset ${leftToken.offset}`, rightToken.offset, rightToken.text);
     }
     return Object.freeze({ kind: 'compare', op, left, right });
   }
