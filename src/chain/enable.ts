@@ -51,6 +51,8 @@ export function recompute(state: MarkerState): void {
   }
   state.encoder ??= createEncoder(state.registration.id, state.registration.fields);
   const fire = createFire({
+    id: state.registration.id,
+    fields: state.registration.fields,
     arity: state.registration.fields.length,
     targets,
     probes: state.probes,

@@ -5,7 +5,8 @@
  */
 import type { Channel } from '../ring/channel.js';
 import { clockNowNs } from '../ring/clock.js';
-import { canGenerateCode, type EncodeFn } from '../ring/encode.js';
+import type { FieldInfo } from '../format/parse.js';
+import { canGenerateCode, encoderHelpers, encoderStatements, type EncodeFn } from '../ring/encode.js';
 import { chainStats, globalSwitch } from './tracing.js';
 
 /** Where one enabled marker writes: a channel of a session, behind that session's filters. */
@@ -20,6 +21,8 @@ export interface Target {
 export type Probe = (...args: unknown[]) => void;
 
 export interface FireParts {
+  id: number;
+  fields: readonly FieldInfo[];
   arity: number;
   targets: readonly Target[];
   probes: readonly Probe[];
@@ -36,25 +39,52 @@ function runProbes(probes: readonly Probe[], values: unknown[]): void {
   }
 }
 
-function fireSource(arity: number, hasProbes: boolean): string {
-  const params = Array.from({ length: arity }, (_, i) => `a${i}`);
-  const list = params.map((p) => `, ${p}`).join('');
+/** Beyond this many targets the fire function loops instead of unrolling. */
+const MAX_UNROLLED_TARGETS = 8;
+
+/**
+ * Source of one marker's fire function. Targets are unrolled into constants of the closure, so
+ * that the JIT sees each channel as a known object (its buffers and views folded) and the clock
+ * value never leaves the function (a call would box it).
+ */
+function fireSource(parts: FireParts, hasProbes: boolean): string {
+  const params = Array.from({ length: parts.arity }, (_, i) => `a${i}`);
   const fill = params.map((p, i) => `vals[${i}] = ${p};`).join(' ');
-  return `
-const { g, clock, targets, probes, vals, encode, stats, runProbes } = env;
-const count = targets.length;
-return function fire(${params.join(', ')}) {
-  try {
+  const head = `
+const { g, clock, targets, probes, vals, h, stats, runProbes } = env;
+const count = targets.length;`;
+  const prologue = `
     ${hasProbes ? `${fill} runProbes(probes, vals);` : ''}
     if (!g.enabled || count === 0) return;
-    const ts = clock();
+    const ts = clock();`;
+  const unroll = parts.targets.length <= MAX_UNROLLED_TARGETS;
+  let declarations = '';
+  let body = '';
+  if (unroll) {
+    parts.targets.forEach((_, k) => {
+      declarations += `\nconst s${k} = targets[${k}].session, c${k} = targets[${k}].channel, f${k} = targets[${k}].accept;`;
+      const encode = encoderStatements(parts.id, parts.fields, `break t${k};`).join('\n      ');
+      body += `
+    t${k}: if (s${k}.recording && c${k}.enabled) {
+      const ch = c${k};
+      ${`if (f${k} !== null) { ${fill} if (!f${k}(vals)) break t${k}; }`}
+      ${encode}
+    }`;
+    });
+  } else {
+    const encode = encoderStatements(parts.id, parts.fields, 'continue;').join('\n      ');
+    body = `
     for (let k = 0; k < count; k++) {
       const t = targets[k];
       const ch = t.channel;
       if (!t.session.recording || !ch.enabled) continue;
       if (t.accept !== null) { ${fill} if (!t.accept(vals)) continue; }
-      encode(ch, ts${list});
-    }
+      ${encode}
+    }`;
+  }
+  return `${head}${declarations}
+return function fire(${params.join(', ')}) {
+  try {${prologue}${body}
   } catch {
     stats.internalErrors++;
   }
@@ -68,12 +98,12 @@ export function createFire(parts: FireParts): (...args: unknown[]) => void {
     targets: parts.targets.slice(),
     probes: parts.probes.slice(),
     vals: new Array<unknown>(parts.arity),
-    encode: parts.encode,
+    h: encoderHelpers,
     stats: chainStats,
     runProbes,
   };
   if (canGenerateCode()) {
-    return new Function('env', fireSource(parts.arity, env.probes.length > 0))(env) as (...args: unknown[]) => void;
+    return new Function('env', fireSource(parts, env.probes.length > 0))(env) as (...args: unknown[]) => void;
   }
   return function fireGeneric(...args: unknown[]): void {
     try {
@@ -85,7 +115,7 @@ export function createFire(parts: FireParts): (...args: unknown[]) => void {
       for (const t of env.targets) {
         if (!t.session.recording || !t.channel.enabled) continue;
         if (t.accept !== null && !t.accept(vals)) continue;
-        env.encode(t.channel, ts, ...vals);
+        parts.encode(t.channel, ts, ...vals);
       }
     } catch {
       chainStats.internalErrors++;

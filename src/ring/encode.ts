@@ -17,7 +17,7 @@ import { utf8Length, writeUtf8 } from './utf8.js';
 /** `(channel, clockNs, ...args)`: encodes one event; never throws for any argument values. */
 export type EncodeFn = (channel: Channel, ts: number, ...args: unknown[]) => void;
 
-const helpers = { coerceNumber, coerceString, coerceChar, coerceBlob, utf8Length, writeUtf8 };
+export const encoderHelpers = { coerceNumber, coerceString, coerceChar, coerceBlob, utf8Length, writeUtf8 };
 
 const FIXED_BYTES: Partial<Record<FieldType, number>> = {
   i8: 1, u8: 1, i16: 2, u16: 2, i32: 4, u32: 4, i64: 8, u64: 8, f64: 8,
@@ -33,7 +33,18 @@ function isVariable(type: FieldType): boolean {
 
 /** Source of the specialised encoder; exported for tests that compare it with the generic one. */
 export function encoderSource(id: number, fields: readonly FieldInfo[]): string {
-  const params = fields.map((_, i) => `a${i}`);
+  const params = fields.map((_, i) => `, a${i}`).join('');
+  const body = encoderStatements(id, fields, 'return;');
+  return `return function encode_${id}(ch, ts${params}) {\n  ${body.join('\n  ')}\n};`;
+}
+
+/**
+ * The statements that encode one event of marker `id` into channel `ch` at clock value `ts`
+ * from arguments `a0..aN`, using helpers `h`. `exit` leaves when the event is dropped: the fire
+ * function inlines these statements in its loop over targets (`continue;`), which saves a call
+ * and the boxing of the clock value that a call would cost.
+ */
+export function encoderStatements(id: number, fields: readonly FieldInfo[], exit: string): string[] {
   const lines: string[] = [];
   let fixedBytes = HEADER.extendedSizeBytes;
   const upper: string[] = [];
@@ -69,26 +80,27 @@ export function encoderSource(id: number, fields: readonly FieldInfo[]): string 
   });
   const lowerBound = fields.map((f, i) => (f.type === 'string' || f.type === 'char' ? `a${i}.length` : f.type === 'blob' ? `a${i}.length` : ''))
     .filter((s) => s !== '');
-  lines.push(`if (ts < ch.lastTs) ts = ch.lastTs;`);
+  lines.push(`let tsv = ts; if (tsv < ch.lastTs) tsv = ch.lastTs;`);
   lines.push(`let pos = ch.pos;`);
   lines.push(`let need = ${[String(fixedBytes), ...upper].join(' + ')};`);
   lines.push(`if (pos + need > ch.end) {`);
   if (lowerBound.length > 0) {
-    lines.push(`  if (${lowerBound.join(' + ')} > ch.maxEventBytes) { ch.dropTooLarge(); return; }`);
+    lines.push(`  if (${lowerBound.join(' + ')} > ch.maxEventBytes) { ch.dropTooLarge(); ${exit} }`);
     lines.push(`  need = ${[String(fixedBytes), ...exact].join(' + ')};`);
   }
-  lines.push(`  if (pos + need > ch.end) { if (!ch.makeRoom(need, ts)) return; pos = ch.pos; }`);
+  lines.push(`  if (pos + need > ch.end) { if (!ch.makeRoom(need, tsv)) ${exit} pos = ch.pos; }`);
   lines.push(`}`);
   lines.push(`const v = ch.view, b = ch.bytes;`);
-  const extended = `{ b[pos] = ${HEADER.extendedEscapeId}; v.setUint32(pos + 1, ${id}, true); v.setUint32(pos + 5, ts % ${TWO_POW_32}, true); v.setUint32(pos + 9, Math.floor(ts / ${TWO_POW_32}), true); pos += ${HEADER.extendedSizeBytes}; }`;
+  const extended = `{ b[pos] = ${HEADER.extendedEscapeId}; v.setUint32(pos + 1, ${id}, true); v.setUint32(pos + 5, tsv >>> 0, true); v.setUint32(pos + 9, Math.floor(tsv / ${TWO_POW_32}), true); pos += ${HEADER.extendedSizeBytes}; }`;
   if (id <= HEADER.compactIdMax) {
-    lines.push(`const d = ts - ch.lastTs;`);
-    lines.push(`if (d < ${HEADER.compactTimestampRange}) { v.setUint32(pos, ${id} + (ts % ${HEADER.compactTimestampRange}) * 32, true); pos += ${HEADER.compactSizeBytes}; }`);
+    // \`>>> 0\` keeps the low 32 bits of the clock and \`<< 5\` drops all but the low 27: no slow
+    // floating-point modulo on the hot path.
+    lines.push(`if (tsv - ch.lastTs < ${HEADER.compactTimestampRange}) { v.setInt32(pos, ${id} | ((tsv >>> 0) << 5), true); pos += ${HEADER.compactSizeBytes}; }`);
     lines.push(`else ${extended}`);
   } else {
     lines.push(extended);
   }
-  lines.push(`ch.lastTs = ts;`);
+  lines.push(`ch.lastTs = tsv;`);
   fields.forEach((field, i) => {
     const a = `a${i}`;
     switch (field.type) {
@@ -105,7 +117,7 @@ export function encoderSource(id: number, fields: readonly FieldInfo[]): string 
       case 'u64': {
         const big = field.type === 'i64' ? 'setBigInt64' : 'setBigUint64';
         lines.push(`if (typeof ${a} === 'bigint') v.${big}(pos, ${a}, true);`);
-        lines.push(`else { const t = Math.trunc(${a}); v.setUint32(pos, t % ${TWO_POW_32} >>> 0, true); v.setInt32(pos + 4, Math.floor(t / ${TWO_POW_32}), true); }`);
+        lines.push(`else { const t = Math.trunc(${a}); v.setUint32(pos, t >>> 0, true); v.setInt32(pos + 4, Math.floor(t / ${TWO_POW_32}), true); }`);
         lines.push(`pos += 8;`);
         break;
       }
@@ -115,7 +127,7 @@ export function encoderSource(id: number, fields: readonly FieldInfo[]): string 
   });
   lines.push(`ch.pos = pos;`);
   lines.push(`ch.written++;`);
-  return `return function encode_${id}(ch, ts${params.map((p) => `, ${p}`).join('')}) {\n  ${lines.join('\n  ')}\n};`;
+  return lines;
 }
 
 let codegenAllowed: boolean | undefined;
@@ -134,7 +146,7 @@ export function canGenerateCode(): boolean {
 
 export function createEncoder(id: number, fields: readonly FieldInfo[]): EncodeFn {
   if (canGenerateCode()) {
-    return new Function('h', encoderSource(id, fields))(helpers) as EncodeFn;
+    return new Function('h', encoderSource(id, fields))(encoderHelpers) as EncodeFn;
   }
   return createGenericEncoder(id, fields);
 }
@@ -181,12 +193,12 @@ export function createGenericEncoder(id: number, fields: readonly FieldInfo[]): 
     const v = ch.view;
     const b = ch.bytes;
     if (id <= HEADER.compactIdMax && ts - ch.lastTs < HEADER.compactTimestampRange) {
-      v.setUint32(pos, id + (ts % HEADER.compactTimestampRange) * 32, true);
+      v.setInt32(pos, id | ((ts >>> 0) << 5), true);
       pos += HEADER.compactSizeBytes;
     } else {
       b[pos] = HEADER.extendedEscapeId;
       v.setUint32(pos + 1, id, true);
-      v.setUint32(pos + 5, ts % TWO_POW_32, true);
+      v.setUint32(pos + 5, ts >>> 0, true);
       v.setUint32(pos + 9, Math.floor(ts / TWO_POW_32), true);
       pos += HEADER.extendedSizeBytes;
     }
@@ -210,7 +222,7 @@ export function createGenericEncoder(id: number, fields: readonly FieldInfo[]): 
             if (types[i] === 'i64') v.setBigInt64(pos, value, true); else v.setBigUint64(pos, value, true);
           } else {
             const t = Math.trunc(value as number);
-            v.setUint32(pos, t % TWO_POW_32 >>> 0, true);
+            v.setUint32(pos, t >>> 0, true);
             v.setInt32(pos + 4, Math.floor(t / TWO_POW_32), true);
           }
           pos += 8;

@@ -1,0 +1,7 @@
+/** `npm run bench`: every benchmark of BENCHMARKS.md, peers side by side, ratios printed. */
+import { cpus } from 'node:os';
+import { hotPathBenchmarks } from './hot-path.js';
+
+console.log(`# tracemark benchmarks — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${new Date().toISOString()}`);
+const only = process.argv[2];
+if (only === undefined || only === 'hot') await hotPathBenchmarks();
