@@ -16,7 +16,7 @@ interface DrainerChannel {
 }
 
 interface DrainerData {
-  /** [0]: doorbell counter, [1]: stop request. */
+  /** [0]: doorbell counter, [1]: stop request, [2]: drainer ready. */
   doorbell: Int32Array;
   channels: DrainerChannel[];
 }
@@ -39,6 +39,9 @@ function drainAll(): void {
   }
 }
 
+// Tell session.start(), which waits for this, that events can flow to disk from now on.
+Atomics.store(doorbell, 2, 1);
+Atomics.notify(doorbell, 2);
 for (;;) {
   const seen = Atomics.load(doorbell, 0);
   drainAll();

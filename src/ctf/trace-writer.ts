@@ -9,7 +9,7 @@ import { TracemarkError } from '../errors/index.js';
 import { registry, type Registration } from '../registry/index.js';
 import type { Channel } from '../ring/channel.js';
 import { CLOCK_ORIGIN_EPOCH_NS } from '../ring/clock.js';
-import { ringView, drainFinal, type RingView } from './drain.js';
+import { drainFinal, drainLocked, ringView, type RingView } from './drain.js';
 import { processEnv } from './env.js';
 import { eventBlock, metadataHead, metadataPacket, uuidToBytes } from './metadata.js';
 
@@ -24,6 +24,11 @@ export interface TraceWriterOptions {
 
 /** How long process exit waits for the drainer thread to finish the packet it is writing. */
 const EXIT_DRAIN_TIMEOUT_MS = 5000;
+/**
+ * How long start() waits for the drainer thread to run. Until it runs, a synchronous loop would
+ * fill the ring and lose events; a thread starts in tens of milliseconds.
+ */
+const DRAINER_START_TIMEOUT_MS = 5000;
 
 export function streamFileName(channel: Channel, index = 0): string {
   return `${channel.name}_${index}`;
@@ -51,7 +56,8 @@ export class TraceWriter {
   private readonly options: TraceWriterOptions;
   private metadataFd = -1;
   private readonly rings: RingView[] = [];
-  private readonly doorbell = new Int32Array(new SharedArrayBuffer(8));
+  /** [0]: doorbell counter, [1]: stop request, [2]: drainer ready. */
+  private readonly doorbell = new Int32Array(new SharedArrayBuffer(12));
   private worker: Worker | null = null;
   private workerDone: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | null = null;
@@ -87,6 +93,9 @@ export class TraceWriter {
     this.unsubscribe = registry.onRegister((registration) => this.appendMetadata(eventBlock(registration)));
     this.startDrainer();
     process.on('exit', this.onExit);
+    if (Atomics.wait(this.doorbell, 2, 0, DRAINER_START_TIMEOUT_MS) === 'timed-out') {
+      process.emitWarning(`tracemark: the drainer thread of ${dir} did not start within ${DRAINER_START_TIMEOUT_MS} ms; events may be lost until it does`);
+    }
   }
 
   private appendMetadata(text: string): void {
@@ -107,7 +116,6 @@ export class TraceWriter {
         })),
       },
     });
-    worker.unref();
     this.worker = worker;
     this.workerDone = new Promise((resolve) => {
       worker.on('message', (message: { type: string; message?: string }) => {
@@ -119,6 +127,9 @@ export class TraceWriter {
       });
       worker.on('exit', () => resolve());
     });
+    // After the listeners: attaching a 'message' listener refs the worker's port again. The
+    // drainer must never keep the application alive; process exit drains what is left.
+    worker.unref();
   }
 
   private ring(): void {
@@ -153,14 +164,21 @@ export class TraceWriter {
     Atomics.store(this.doorbell, 1, 1);
     this.ring();
     for (const channel of this.options.channels) channel.flush();
-    for (const ring of this.rings) {
+    this.rings.forEach((ring, index) => {
       try {
-        if (!this.failed && !drainFinal(ring, EXIT_DRAIN_TIMEOUT_MS)) {
+        if (this.failed) return;
+        if (!drainFinal(ring, EXIT_DRAIN_TIMEOUT_MS)) {
           process.stderr.write(`tracemark: gave up waiting for the drainer of ${this.options.dir}\n`);
+          return;
         }
+        // Losses since the last packet need a packet of their own, now that the ring has room.
+        this.options.channels[index].flush();
+        drainLocked(ring);
       } catch (error) {
         this.fail(`cannot write a stream file: ${(error as Error).message}`);
       }
+    });
+    for (const ring of this.rings) {
       try { closeSync(ring.fd); } catch { /* already closed */ }
     }
     try { closeSync(this.metadataFd); } catch { /* already closed */ }

@@ -61,6 +61,8 @@ export class Channel {
   private packetStart = 0;
   private nextSeq = 0;
   private discardedTotal = 0;
+  /** `discardedTotal` as of the last closed packet: losses after it still need a packet. */
+  private discardedReported = 0;
   private tooLarge = 0;
   private overwrittenPackets = 0;
   private packets = 0;
@@ -169,6 +171,7 @@ export class Channel {
     writeU64(view, start + PACKET.contentSizeOffsetBytes, contentBits);
     writeU64(view, start + PACKET.packetSizeOffsetBytes, contentBits);
     writeU64(view, start + PACKET.eventsDiscardedOffsetBytes, this.discardedTotal);
+    this.discardedReported = this.discardedTotal;
     Atomics.store(this.ctrl, CTRL.firstState + this.current, SUBBUF.committed);
     this.packets++;
     // The next event opens the following sub-buffer through makeRoom().
@@ -177,9 +180,17 @@ export class Channel {
     this.onCommit?.();
   }
 
-  /** Flushes the partly filled sub-buffer (session.stop()): the next event opens a new packet. */
-  flush(): void {
-    this.closePacket();
+  /**
+   * Closes the partly filled sub-buffer (session.stop(), exit), so that readers get its events;
+   * the next event opens a new packet. Losses not yet carried by a packet get an empty packet of
+   * their own when the ring has room, so that readers report them.
+   */
+  flush(ts: number = this.lastTs): void {
+    if (this.holding) {
+      this.closePacket();
+      return;
+    }
+    if (this.discardedTotal !== this.discardedReported && this.openPacket(Math.max(ts, this.lastTs))) this.closePacket();
   }
 
   stats(): ChannelStats {

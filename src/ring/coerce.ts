@@ -5,11 +5,15 @@
  */
 export const argumentStats = { coerced: 0 };
 
+/**
+ * For integer fields of 32 bits or less (64-bit fields take bigints as they are). A bigint keeps
+ * its low 32 bits, as a C cast does: going through a 64-bit double first would round them away.
+ */
 export function coerceNumber(value: unknown): number {
   argumentStats.coerced++;
   switch (typeof value) {
     case 'number': return value;
-    case 'bigint': return Number(BigInt.asIntN(64, value));
+    case 'bigint': return Number(BigInt.asIntN(32, value));
     case 'boolean': return value ? 1 : 0;
     case 'string': {
       const parsed = Number(value);
@@ -17,6 +21,15 @@ export function coerceNumber(value: unknown): number {
     }
     default: return 0;
   }
+}
+
+/** For double fields: a bigint is its (rounded) value, not its low bits. */
+export function coerceFloat(value: unknown): number {
+  if (typeof value === 'bigint') {
+    argumentStats.coerced++;
+    return Number(value);
+  }
+  return coerceNumber(value);
 }
 
 /** Placeholders follow glibc's printf, which prints a NULL `%s` as "(null)". */

@@ -10,14 +10,14 @@
 import type { FieldInfo } from '../format/parse.js';
 import type { FieldType } from '../format/specs.js';
 import type { Channel } from './channel.js';
-import { coerceBlob, coerceChar, coerceNumber, coerceString } from './coerce.js';
+import { coerceBlob, coerceChar, coerceFloat, coerceNumber, coerceString } from './coerce.js';
 import { HEADER, TWO_POW_32 } from './layout.js';
 import { utf8Length, writeUtf8 } from './utf8.js';
 
 /** `(channel, clockNs, ...args)`: encodes one event; never throws for any argument values. */
 export type EncodeFn = (channel: Channel, ts: number, ...args: unknown[]) => void;
 
-export const encoderHelpers = { coerceNumber, coerceString, coerceChar, coerceBlob, utf8Length, writeUtf8 };
+export const encoderHelpers = { coerceNumber, coerceFloat, coerceString, coerceChar, coerceBlob, utf8Length, writeUtf8 };
 
 const FIXED_BYTES: Partial<Record<FieldType, number>> = {
   i8: 1, u8: 1, i16: 2, u16: 2, i32: 4, u32: 4, i64: 8, u64: 8, f64: 8,
@@ -26,6 +26,14 @@ const FIXED_BYTES: Partial<Record<FieldType, number>> = {
 const SETTER: Partial<Record<FieldType, string>> = {
   i8: 'setInt8', u8: 'setUint8', i16: 'setInt16', u16: 'setUint16', i32: 'setInt32', u32: 'setUint32', f64: 'setFloat64',
 };
+
+/** Bytes the compact header saves over the extended one. */
+const COMPACT_SAVING_BYTES = HEADER.extendedSizeBytes - HEADER.compactSizeBytes;
+
+/** Size of the event in a fresh packet, from `need` (which counts the extended header). */
+function freshPacketNeed(id: number, need: string): string {
+  return id <= HEADER.compactIdMax ? `${need} - ${COMPACT_SAVING_BYTES}` : need;
+}
 
 function isVariable(type: FieldType): boolean {
   return type === 'string' || type === 'char' || type === 'blob';
@@ -74,7 +82,7 @@ export function encoderStatements(id: number, fields: readonly FieldInfo[], exit
         fixedBytes += 8;
         break;
       default:
-        lines.push(`if (typeof ${a} !== 'number') ${a} = h.coerceNumber(${a});`);
+        lines.push(`if (typeof ${a} !== 'number') ${a} = h.${field.type === 'f64' ? 'coerceFloat' : 'coerceNumber'}(${a});`);
         fixedBytes += FIXED_BYTES[field.type]!;
     }
   });
@@ -88,7 +96,9 @@ export function encoderStatements(id: number, fields: readonly FieldInfo[], exit
     lines.push(`  if (${lowerBound.join(' + ')} > ch.maxEventBytes) { ch.dropTooLarge(); ${exit} }`);
     lines.push(`  need = ${[String(fixedBytes), ...exact].join(' + ')};`);
   }
-  lines.push(`  if (pos + need > ch.end) { if (!ch.makeRoom(need, tsv)) ${exit} pos = ch.pos; }`);
+  // `need` counts the 13-byte extended header; in the fresh packet that makeRoom() opens, the
+  // first event of an id ≤ 30 has the 4-byte compact one (no time since timestamp_begin).
+  lines.push(`  if (pos + need > ch.end) { if (!ch.makeRoom(${freshPacketNeed(id, 'need')}, tsv)) ${exit} pos = ch.pos; }`);
   lines.push(`}`);
   lines.push(`const v = ch.view, b = ch.bytes;`);
   const extended = `{ b[pos] = ${HEADER.extendedEscapeId}; v.setUint32(pos + 1, ${id}, true); v.setUint32(pos + 5, tsv >>> 0, true); v.setUint32(pos + 9, Math.floor(tsv / ${TWO_POW_32}), true); pos += ${HEADER.extendedSizeBytes}; }`;
@@ -178,7 +188,7 @@ export function createGenericEncoder(id: number, fields: readonly FieldInfo[]): 
         if (typeof value !== 'number' && typeof value !== 'bigint') value = coerceNumber(value);
         need += 8;
       } else {
-        if (typeof value !== 'number') value = coerceNumber(value);
+        if (typeof value !== 'number') value = type === 'f64' ? coerceFloat(value) : coerceNumber(value);
         need += FIXED_BYTES[type]!;
       }
       values[i] = value;
@@ -187,7 +197,7 @@ export function createGenericEncoder(id: number, fields: readonly FieldInfo[]): 
     let pos = ch.pos;
     if (pos + need > ch.end) {
       if (lowerBound > ch.maxEventBytes) { ch.dropTooLarge(); return; }
-      if (!ch.makeRoom(need, ts)) return;
+      if (!ch.makeRoom(id <= HEADER.compactIdMax ? need - COMPACT_SAVING_BYTES : need, ts)) return;
       pos = ch.pos;
     }
     const v = ch.view;
