@@ -1,7 +1,9 @@
 /** `npm run bench`: every benchmark of BENCHMARKS.md, peers side by side, ratios printed. */
 import { cpus } from 'node:os';
+import { diskBenchmarks } from './disk.js';
 import { hotPathBenchmarks } from './hot-path.js';
 
 console.log(`# tracemark benchmarks — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${new Date().toISOString()}`);
 const only = process.argv[2];
 if (only === undefined || only === 'hot') await hotPathBenchmarks();
+if (only === undefined || only === 'disk') await diskBenchmarks();

@@ -11,6 +11,8 @@ export interface FieldInfo {
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Field `x` is written to CTF as `_x`: these three would become TSDL keywords. */
+const RESERVED_FIELD_NAMES = new Set(['Bool', 'Complex', 'Imaginary']);
 const NAME_PART = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 
 /** Validates `provider:event`; throws ERR_FORMAT naming the offending part. */
@@ -22,7 +24,8 @@ export function validateMarkerName(name: unknown): string {
   const provider = colon < 0 ? name : name.slice(0, colon);
   const event = colon < 0 ? '' : name.slice(colon + 1);
   if (colon < 0 || !NAME_PART.test(provider)) {
-    throw new TracemarkError('ERR_FORMAT', `invalid marker name ${JSON.stringify(name)}: expected provider:event, each part [A-Za-z_][A-Za-z0-9_.]*`, { offset: 0, text: name });
+    // The offending field is the provider part (the whole name when there is no colon).
+    throw new TracemarkError('ERR_FORMAT', `invalid marker name ${JSON.stringify(name)}: expected provider:event, each part [A-Za-z_][A-Za-z0-9_.]*`, { offset: 0, text: provider });
   }
   if (!NAME_PART.test(event)) {
     throw new TracemarkError('ERR_FORMAT', `invalid marker name ${JSON.stringify(name)}: the event part ${JSON.stringify(event)} must match [A-Za-z_][A-Za-z0-9_.]*`, { offset: colon + 1, text: event });
@@ -56,8 +59,10 @@ export function parseFormat(format: unknown): FieldInfo[] {
       if (name.startsWith('%')) fail(format, offset, text, 'a spec without a field name: write `name %spec`');
       fail(format, offset, text, `field name ${JSON.stringify(name)} must match [A-Za-z_][A-Za-z0-9_]*`);
     }
+    if (RESERVED_FIELD_NAMES.has(name)) fail(format, offset, text, `field name ${JSON.stringify(name)} is reserved (CTF keyword _${name})`);
     if (spec === undefined || spec === '') fail(format, offset, text, `field ${JSON.stringify(name)} has no %spec`);
-    const info = SPECS[spec];
+    // Own properties only: `constructor`, `__proto__`, `toString`... are not specs.
+    const info = Object.hasOwn(SPECS, spec) ? SPECS[spec] : undefined;
     if (info === undefined) fail(format, offset, text, `unknown spec ${JSON.stringify(spec)}; known: ${Object.keys(SPECS).join(' ')}`);
     if (seen.has(name)) fail(format, offset, text, `duplicate field name ${JSON.stringify(name)}`);
     seen.add(name);
