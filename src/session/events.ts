@@ -26,7 +26,10 @@ export function decodeEvents(channels: readonly Channel[]): TraceEvent[] {
       for (const raw of decodePacket(channel, packet, (id) => registry.byId(id)?.fields)) {
         const registration = registry.byId(raw.id)!;
         const fields: Record<string, unknown> = {};
-        registration.fields.forEach((field, i) => { fields[field.name] = raw.values[i]; });
+        // defineProperty: a field may be named `__proto__`, which an assignment would not create.
+        registration.fields.forEach((field, i) => {
+          Object.defineProperty(fields, field.name, { value: raw.values[i], enumerable: true, writable: true, configurable: true });
+        });
         all.push(attachFieldSpecs({
           name: registration.name,
           id: raw.id,

@@ -7,7 +7,7 @@ import { TraceWriter } from '../ctf/trace-writer.js';
 import { writeSnapshot } from '../ctf/snapshot.js';
 import { uuidToBytes } from '../ctf/metadata.js';
 import { TracemarkError } from '../errors/index.js';
-import { compileFilter, parseFilter, type FilterExpression } from '../filter/index.js';
+import { compileFilter, parseFilter } from '../filter/index.js';
 import { markerById, type Marker } from '../marker/index.js';
 import type { Registration } from '../registry/index.js';
 import { Channel, type ChannelOptions, type ChannelStats } from '../ring/channel.js';
@@ -102,11 +102,12 @@ export class Session implements TargetSource {
     this.assertOpen();
     const channel = options.channel ?? 'default';
     this.channel(channel);
-    let filter = options.filter;
-    if (filter !== undefined && typeof filter !== 'string' && typeof filter !== 'function') {
+    const given = options.filter;
+    if (given !== undefined && typeof given !== 'string' && typeof given !== 'function') {
       throw new TracemarkError('ERR_INVALID_ARG', 'filter must be an expression string or a function');
     }
-    if (typeof filter === 'string') parseFilter(filter); // report ERR_FILTER now, with its position
+    // Parsed now, so that a syntax error is reported here, with its position.
+    const filter = typeof given === 'string' ? parseFilter(given) : given;
     this.rules.push({ pattern, regex: compilePattern(pattern), on: true, channel, filter });
     this.changed();
     return this;
@@ -218,8 +219,8 @@ export class Session implements TargetSource {
   /** The filter chain of one rule for one marker; false when the rule can never match it. */
   private acceptFor(registration: Registration, rule: Rule): ((values: unknown[]) => boolean) | null | false {
     let predicate: ((values: ArrayLike<unknown>) => boolean) | null = null;
-    if (typeof rule.filter === 'string') {
-      predicate = compileFilter(rule.filter as string | FilterExpression, registration.fields, {
+    if (rule.filter !== undefined && typeof rule.filter !== 'function') {
+      predicate = compileFilter(rule.filter, registration.fields, {
         vpid: process.pid, vtid: threadId, procname: process.title,
       });
       if (predicate === null) return false;

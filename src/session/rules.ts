@@ -1,4 +1,5 @@
 import { TracemarkError } from '../errors/index.js';
+import type { FilterExpression } from '../filter/index.js';
 
 /** `net:*`, `*`, `net:rx`: `*` matches any run of characters, everything else itself. */
 export function compilePattern(pattern: unknown): RegExp {
@@ -15,7 +16,8 @@ export interface Rule {
   readonly on: boolean;
   /** Channel the rule is about; a disable rule without one applies to every channel. */
   readonly channel: string | undefined;
-  readonly filter: string | ((values: unknown[]) => boolean) | undefined;
+  /** Parsed once at enable(); compiled per marker when the rule applies to it. */
+  readonly filter: FilterExpression | ((values: unknown[]) => boolean) | undefined;
 }
 
 /** The rule deciding a (marker, channel) pair: the last one that matches, as in LTTng. */
