@@ -48,8 +48,12 @@ const MAX_UNROLLED_TARGETS = 8;
  * value never leaves the function (a call would box it).
  */
 function fireSource(parts: FireParts, hasProbes: boolean): string {
-  const params = Array.from({ length: parts.arity }, (_, i) => `a${i}`);
+  // The encoder statements coerce `a0..aN` in place: each target encodes from its own copies of
+  // the caller's arguments `p0..pN`, so that a later target's filter sees the caller's values,
+  // not those a former target coerced (and every target counts its own coercions).
+  const params = Array.from({ length: parts.arity }, (_, i) => `p${i}`);
   const fill = params.map((p, i) => `vals[${i}] = ${p};`).join(' ');
+  const copy = parts.arity === 0 ? '' : `let ${params.map((p, i) => `a${i} = ${p}`).join(', ')};`;
   const head = `
 const { g, clock, targets, probes, vals, h, stats, runProbes } = env;
 const count = targets.length;`;
@@ -68,6 +72,7 @@ const count = targets.length;`;
     t${k}: if (s${k}.recording && c${k}.enabled) {
       const ch = c${k};
       ${`if (f${k} !== null) { ${fill} if (!f${k}(vals)) break t${k}; }`}
+      ${copy}
       ${encode}
     }`;
     });
@@ -79,6 +84,7 @@ const count = targets.length;`;
       const ch = t.channel;
       if (!t.session.recording || !ch.enabled) continue;
       if (t.accept !== null) { ${fill} if (!t.accept(vals)) continue; }
+      ${copy}
       ${encode}
     }`;
   }

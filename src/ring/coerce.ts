@@ -64,11 +64,50 @@ export function coerceChar(value: unknown): string {
 
 const EMPTY_BLOB = new Uint8Array(0);
 
+/**
+ * Intrinsic getters of %TypedArray%.prototype: they read internal slots, so neither an own
+ * `length` property nor a Proxy trap can lie to the encoder about the bytes it copies.
+ */
+const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const intrinsicTag = Object.getOwnPropertyDescriptor(typedArrayPrototype, Symbol.toStringTag)!.get!;
+const intrinsicLength = Object.getOwnPropertyDescriptor(typedArrayPrototype, 'length')!.get!;
+
+/** True for a real Uint8Array (not a Proxy, not a subclass lying about itself); never throws. */
+export function isRealUint8Array(value: unknown): value is Uint8Array {
+  return intrinsicTag.call(value) === 'Uint8Array';
+}
+
+/** The real element count of a value for which isRealUint8Array() is true. */
+export function realLength(value: Uint8Array): number {
+  return intrinsicLength.call(value) as number;
+}
+
+const arrayBufferByteLength = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength')!.get!;
+const sharedArrayBufferByteLength = Object.getOwnPropertyDescriptor(SharedArrayBuffer.prototype, 'byteLength')!.get!;
+
+/** Whether an intrinsic getter accepts `value`: a check of internal slots that runs no trap. */
+function hasSlot(getter: () => unknown, value: object): boolean {
+  try {
+    getter.call(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A fresh Uint8Array for anything that is not one already; never throws, never runs user code twice. */
 export function coerceBlob(value: unknown): Uint8Array {
-  if (value instanceof Uint8Array) return value;
   argumentStats.coerced++;
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return new Uint8Array(value);
-  if (typeof value === 'string') return new TextEncoder().encode(value);
+  try {
+    if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    if (typeof value === 'string') return new TextEncoder().encode(value);
+    if (typeof value === 'object' && value !== null) {
+      if (hasSlot(arrayBufferByteLength, value) || hasSlot(sharedArrayBufferByteLength, value)) {
+        return new Uint8Array(value as ArrayBuffer).slice();
+      }
+    }
+  } catch {
+    // A hostile object (revoked Proxy, throwing traps): the placeholder below.
+  }
   return EMPTY_BLOB;
 }

@@ -10,14 +10,14 @@
 import type { FieldInfo } from '../format/parse.js';
 import type { FieldType } from '../format/specs.js';
 import type { Channel } from './channel.js';
-import { coerceBlob, coerceChar, coerceFloat, coerceNumber, coerceString } from './coerce.js';
+import { coerceBlob, coerceChar, coerceFloat, coerceNumber, coerceString, isRealUint8Array, realLength } from './coerce.js';
 import { HEADER, TWO_POW_32 } from './layout.js';
 import { utf8Length, writeUtf8 } from './utf8.js';
 
 /** `(channel, clockNs, ...args)`: encodes one event; never throws for any argument values. */
 export type EncodeFn = (channel: Channel, ts: number, ...args: unknown[]) => void;
 
-export const encoderHelpers = { coerceNumber, coerceFloat, coerceString, coerceChar, coerceBlob, utf8Length, writeUtf8 };
+export const encoderHelpers = { coerceNumber, coerceFloat, coerceString, coerceChar, coerceBlob, isRealUint8Array, realLength, utf8Length, writeUtf8 };
 
 const FIXED_BYTES: Partial<Record<FieldType, number>> = {
   i8: 1, u8: 1, i16: 2, u16: 2, i32: 4, u32: 4, i64: 8, u64: 8, f64: 8,
@@ -71,10 +71,11 @@ export function encoderStatements(id: number, fields: readonly FieldInfo[], exit
         exact.push(`h.utf8Length(${a}) + 1`);
         break;
       case 'blob':
-        lines.push(`if (!(${a} instanceof Uint8Array)) ${a} = h.coerceBlob(${a});`);
+        // The blob's length is read from its internal slot: an own \`length\` could lie.
+        lines.push(`let n${i}; if (h.isRealUint8Array(${a})) n${i} = h.realLength(${a}); else { ${a} = h.coerceBlob(${a}); n${i} = ${a}.length; }`);
         fixedBytes += 4;
-        upper.push(`${a}.length`);
-        exact.push(`${a}.length`);
+        upper.push(`n${i}`);
+        exact.push(`n${i}`);
         break;
       case 'i64':
       case 'u64':
@@ -86,7 +87,7 @@ export function encoderStatements(id: number, fields: readonly FieldInfo[], exit
         fixedBytes += FIXED_BYTES[field.type]!;
     }
   });
-  const lowerBound = fields.map((f, i) => (f.type === 'string' || f.type === 'char' ? `a${i}.length` : f.type === 'blob' ? `a${i}.length` : ''))
+  const lowerBound = fields.map((f, i) => (f.type === 'string' || f.type === 'char' ? `a${i}.length` : f.type === 'blob' ? `n${i}` : ''))
     .filter((s) => s !== '');
   lines.push(`let tsv = ts; if (tsv < ch.lastTs) tsv = ch.lastTs;`);
   lines.push(`let pos = ch.pos;`);
@@ -121,7 +122,7 @@ export function encoderStatements(id: number, fields: readonly FieldInfo[], exit
         lines.push(`  pos += i; if (i < n) pos = h.writeUtf8(b, pos, ${a}, i); b[pos++] = 0; }`);
         break;
       case 'blob':
-        lines.push(`v.setUint32(pos, ${a}.length, true); b.set(${a}, pos + 4); pos += 4 + ${a}.length;`);
+        lines.push(`v.setUint32(pos, n${i}, true); b.set(${a}, pos + 4); pos += 4 + n${i};`);
         break;
       case 'i64':
       case 'u64': {
@@ -166,6 +167,7 @@ export function createGenericEncoder(id: number, fields: readonly FieldInfo[]): 
   const types = fields.map((f) => f.type);
   const count = types.length;
   const values: unknown[] = new Array(count);
+  const lengths: number[] = new Array(count).fill(0);
   return function encodeGeneric(ch: Channel, ts: number, ...args: unknown[]): void {
     let need = HEADER.extendedSizeBytes;
     let lowerBound = 0;
@@ -181,9 +183,12 @@ export function createGenericEncoder(id: number, fields: readonly FieldInfo[]): 
         need += utf8Length(value as string) + 1;
         lowerBound += (value as string).length;
       } else if (type === 'blob') {
-        if (!(value instanceof Uint8Array)) value = coerceBlob(value);
-        need += 4 + (value as Uint8Array).length;
-        lowerBound += (value as Uint8Array).length;
+        const blob = isRealUint8Array(value) ? value : coerceBlob(value);
+        value = blob;
+        const length = realLength(blob);
+        lengths[i] = length;
+        need += 4 + length;
+        lowerBound += length;
       } else if (type === 'i64' || type === 'u64') {
         if (typeof value !== 'number' && typeof value !== 'bigint') value = coerceNumber(value);
         need += 8;
@@ -222,9 +227,9 @@ export function createGenericEncoder(id: number, fields: readonly FieldInfo[]): 
           b[pos++] = 0;
           break;
         case 'blob':
-          v.setUint32(pos, (value as Uint8Array).length, true);
+          v.setUint32(pos, lengths[i], true);
           b.set(value as Uint8Array, pos + 4);
-          pos += 4 + (value as Uint8Array).length;
+          pos += 4 + lengths[i];
           break;
         case 'i64':
         case 'u64':
