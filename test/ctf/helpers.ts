@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 /** Repository root, from dist/test/ctf/helpers.js or test/ctf/helpers.ts alike. */
@@ -12,6 +13,13 @@ const bt2dumpPath = join(repoRoot, 'test', 'ctf', 'bt2dump.py');
 export function tempTraceDir(prefix: string): { dir: string; cleanup: () => void } {
   const base = mkdtempSync(join(tmpdir(), `tracemark-${prefix}-`));
   return { dir: join(base, 'trace'), cleanup: () => rmSync(base, { recursive: true, force: true }) };
+}
+
+/** A fresh trace directory path, removed after the test file's tests. */
+export function trace(prefix: string): string {
+  const { dir, cleanup } = tempTraceDir(prefix);
+  after(cleanup);
+  return dir;
 }
 
 export interface CheckResult { status: number; output: string }

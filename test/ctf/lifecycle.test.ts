@@ -5,17 +5,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { marker, Session } from '../../src/index.js';
-import { bt2dump, ctfcheck, plain, repoRoot, tempTraceDir } from './helpers.js';
+import { bt2dump, ctfcheck, plain, repoRoot, trace } from './helpers.js';
 
-const cleanups: (() => void)[] = [];
-after(() => { for (const c of cleanups) c(); });
-function trace(prefix: string): string {
-  const { dir, cleanup } = tempTraceDir(prefix);
-  cleanups.push(cleanup);
-  return dir;
-}
 
 const exitApp = join(repoRoot, 'test', 'ctf', 'fixtures', 'exit-app.mjs');
 

@@ -4,17 +4,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { marker, Session } from '../../src/index.js';
-import { bt2dump, ctfcheck, plain, tempTraceDir } from './helpers.js';
+import { bt2dump, ctfcheck, plain, trace } from './helpers.js';
 
-const cleanups: (() => void)[] = [];
-after(() => { for (const c of cleanups) c(); });
-function trace(prefix: string): string {
-  const { dir, cleanup } = tempTraceDir(prefix);
-  cleanups.push(cleanup);
-  return dir;
-}
 
 const step = marker('snap:step', 'i %u name %s');
 

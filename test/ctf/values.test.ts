@@ -2,9 +2,9 @@
  * Every value type written to a CTF trace and read back by the real babeltrace2, exactly.
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { marker, Session } from '../../src/index.js';
-import { bt2dump, ctfcheck, plain, tempTraceDir } from './helpers.js';
+import { bt2dump, ctfcheck, plain, trace } from './helpers.js';
 
 const ints = marker('ctfv:ints', 'i8 %hhd u8 %hhu i16 %hd u16 %hu i32 %d u32 %u x %x');
 const wide = marker('ctfv:wide', 'i64 %ld u64 %lu hex %llx ptr %p');
@@ -12,14 +12,6 @@ const reals = marker('ctfv:reals', 'f %f g %g e %e');
 const texts = marker('ctfv:texts', 's %s c %c');
 const blobs = marker('ctfv:blobs', 'n %u payload %pW');
 
-const cleanups: (() => void)[] = [];
-after(() => { for (const c of cleanups) c(); });
-
-function trace(prefix: string): string {
-  const { dir, cleanup } = tempTraceDir(prefix);
-  cleanups.push(cleanup);
-  return dir;
-}
 
 test('integers of every size, signedness and base decode to the values written', async () => {
   const dir = trace('ints');

@@ -4,12 +4,10 @@
 import assert from 'node:assert/strict';
 import { closeSync, readdirSync, readlinkSync } from 'node:fs';
 import { once } from 'node:events';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { marker, Session, TracemarkError } from '../../src/index.js';
-import { tempTraceDir } from './helpers.js';
+import { trace } from './helpers.js';
 
-const cleanups: (() => void)[] = [];
-after(() => { for (const c of cleanups) c(); });
 
 function fdOf(pathSuffix: string): number {
   for (const name of readdirSync('/proc/self/fd')) {
@@ -21,8 +19,7 @@ function fdOf(pathSuffix: string): number {
 }
 
 test('a stream file that cannot be written stops the session with one ERR_TRACE_IO warning', async () => {
-  const { dir, cleanup } = tempTraceDir('werr');
-  cleanups.push(cleanup);
+  const dir = trace('werr');
   const ev = marker('werr:ev', 'i %u s %s');
   const session = new Session({ output: dir, channels: { default: { subbufSize: 1024, subbufCount: 4 } } });
   session.enable('werr:*');
