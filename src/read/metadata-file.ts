@@ -1,0 +1,103 @@
+/**
+ * The metadata file → TSDL text: plain text (starts with the `/* CTF 1.8` signature) or a
+ * sequence of packets (CTF 1.8 §7.1: 37-byte packed header, magic 0x75D11D57, then text, then
+ * padding). Keeps enough of the layout to map a text offset back to a file byte offset.
+ */
+import { corrupt, unsupported } from './errors.js';
+
+const TSDL_MAGIC = 0x75d11d57;
+const TSDL_MAGIC_SWAPPED = 0x571dd175;
+const PACKET_HEADER_BYTES = 37;
+const SIGNATURE = '/* CTF 1.8';
+
+export interface MetadataText {
+  readonly text: string;
+  readonly packetized: boolean;
+  /** UUID of the metadata packets (packetized only), canonical text form. */
+  readonly uuid?: string;
+  /** Set when the file is cut inside a metadata packet. */
+  readonly truncation?: { readonly byteOffset: number; readonly message: string };
+  /** Maps a character offset of `text` to a byte offset in the metadata file. */
+  fileOffsetOf(charOffset: number): number;
+}
+
+interface Segment {
+  readonly textByte: number;
+  readonly fileByte: number;
+}
+
+export function uuidText(bytes: Uint8Array): string {
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+export function decodeMetadataFile(bytes: Buffer, file: string): MetadataText {
+  if (bytes.length >= 4) {
+    const magic = bytes.readUInt32LE(0);
+    if (magic === TSDL_MAGIC) return decodePacketized(bytes, file);
+    if (magic === TSDL_MAGIC_SWAPPED) throw unsupported(file, 0, 'big-endian packetized metadata');
+  }
+  if (bytes.length === 0) throw corrupt(file, 0, 'the metadata file is empty');
+  if (bytes.subarray(0, SIGNATURE.length).toString('latin1') !== SIGNATURE) {
+    throw corrupt(file, 0, `neither packetized metadata (magic 0x75D11D57) nor text starting with "${SIGNATURE}"`);
+  }
+  const text = bytes.toString('utf8');
+  return { text, packetized: false, fileOffsetOf: (charOffset) => Buffer.byteLength(text.slice(0, charOffset)) };
+}
+
+function decodePacketized(bytes: Buffer, file: string): MetadataText {
+  const parts: Buffer[] = [];
+  const segments: Segment[] = [];
+  let textBytes = 0;
+  let uuid: Buffer | undefined;
+  let truncation: MetadataText['truncation'];
+  let offset = 0;
+  while (offset < bytes.length) {
+    if (bytes.length - offset < PACKET_HEADER_BYTES) {
+      truncation = { byteOffset: offset, message: `the file ends inside the header of the metadata packet at byte ${offset}` };
+      break;
+    }
+    if (bytes.readUInt32LE(offset) !== TSDL_MAGIC) throw corrupt(file, offset, 'bad metadata packet magic (expected 0x75D11D57)');
+    const packetUuid = bytes.subarray(offset + 4, offset + 20);
+    if (uuid === undefined) uuid = packetUuid;
+    else if (!uuid.equals(packetUuid)) throw corrupt(file, offset + 4, 'metadata packet UUID differs from the first packet\'s');
+    const contentBits = bytes.readUInt32LE(offset + 24);
+    const packetBits = bytes.readUInt32LE(offset + 28);
+    const schemes = [bytes[offset + 32], bytes[offset + 33], bytes[offset + 34]];
+    if (schemes.some((s) => s !== 0)) {
+      throw unsupported(file, offset + 32, `metadata compression/encryption/checksum schemes ${schemes.join('/')}`);
+    }
+    if (bytes[offset + 35] !== 1 || bytes[offset + 36] !== 8) {
+      throw unsupported(file, offset + 35, `metadata packet version ${bytes[offset + 35]}.${bytes[offset + 36]} (only 1.8)`);
+    }
+    if (contentBits % 8 !== 0 || packetBits % 8 !== 0) throw corrupt(file, offset + 24, 'metadata packet sizes are not whole bytes');
+    if (contentBits < PACKET_HEADER_BYTES * 8) throw corrupt(file, offset + 24, `metadata packet content_size ${contentBits} bits is smaller than its header`);
+    if (packetBits < contentBits) throw corrupt(file, offset + 28, `metadata packet content_size ${contentBits} > packet_size ${packetBits}`);
+    const packetBytes = packetBits / 8;
+    let contentEnd = offset + contentBits / 8;
+    if (offset + packetBytes > bytes.length) {
+      truncation = { byteOffset: bytes.length, message: `the file ends inside the metadata packet at byte ${offset} (declared ${packetBytes} bytes)` };
+      contentEnd = Math.min(contentEnd, bytes.length);
+    }
+    segments.push({ textByte: textBytes, fileByte: offset + PACKET_HEADER_BYTES });
+    const part = bytes.subarray(offset + PACKET_HEADER_BYTES, contentEnd);
+    parts.push(part);
+    textBytes += part.length;
+    if (truncation !== undefined) break;
+    offset += packetBytes;
+  }
+  const joined = Buffer.concat(parts);
+  const text = joined.toString('utf8');
+  const fileOffsetOf = (charOffset: number): number => {
+    const textByte = Buffer.byteLength(text.slice(0, charOffset));
+    let seg = segments[0];
+    for (const s of segments) if (s.textByte <= textByte) seg = s;
+    return seg === undefined ? 0 : seg.fileByte + (textByte - seg.textByte);
+  };
+  const result: MetadataText = { text, packetized: true, fileOffsetOf };
+  return {
+    ...result,
+    ...(uuid === undefined ? {} : { uuid: uuidText(uuid) }),
+    ...(truncation === undefined ? {} : { truncation }),
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * Opening the traces under a directory: discovery, metadata (parsed and compiled), one
+ * StreamReader and file source per stream file; and the single error that sums up the damage.
+ * Shared by readTraceSync, readTrace and the summaries.
+ */
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TracemarkError } from '../errors/index.js';
+import { compileTrace, type CompiledTrace } from './compiled-trace.js';
+import { discoverAsync, discoverSync, type TraceLocation } from './discover.js';
+import { ioError } from './errors.js';
+import { parseMetadata } from './metadata.js';
+import { AsyncFileSource, SyncFileSource, chunkBytesFor } from './source.js';
+import { StreamReader, type StreamHooks } from './stream.js';
+
+export interface OpenedStream<S> {
+  readonly reader: StreamReader;
+  readonly source: S;
+  /** Index of the stream's trace in `traces`/`locations`. */
+  readonly traceIndex: number;
+}
+
+export interface OpenedTraces<S> {
+  readonly locations: TraceLocation[];
+  readonly traces: CompiledTrace[];
+  readonly streams: OpenedStream<S>[];
+}
+
+/** Reads, parses and compiles the metadata of one trace. */
+export function loadTraceSync(root: string, location: TraceLocation): CompiledTrace {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(location.metadataPath);
+  } catch (error) {
+    throw ioError(join(root, location.metadataRel), error);
+  }
+  return compileTrace(parseMetadata(bytes, join(root, location.metadataRel)));
+}
+
+export async function loadTraceAsync(root: string, location: TraceLocation): Promise<CompiledTrace> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(location.metadataPath);
+  } catch (error) {
+    throw ioError(join(root, location.metadataRel), error);
+  }
+  return compileTrace(parseMetadata(bytes, join(root, location.metadataRel)));
+}
+
+export function openStreamsSync(root: string, hooks: StreamHooks = {}, skipEvents = false): OpenedTraces<SyncFileSource> {
+  const locations = discoverSync(root);
+  const traces = locations.map((location) => loadTraceSync(root, location));
+  const chunkBytes = chunkBytesFor(locations.reduce((n, l) => n + l.streams.length, 0));
+  const streams: OpenedStream<SyncFileSource>[] = [];
+  try {
+    locations.forEach((location, i) => {
+      for (const file of location.streams) {
+        const source = SyncFileSource.open(file.path, chunkBytes);
+        streams.push({ source, traceIndex: i, reader: new StreamReader(traces[i], file.rel, join(root, file.rel), source.size, hooks, skipEvents) });
+      }
+    });
+  } catch (error) {
+    for (const s of streams) s.source.close();
+    throw error;
+  }
+  return { locations, traces, streams };
+}
+
+export async function openStreamsAsync(root: string, hooks: StreamHooks = {}, skipEvents = false): Promise<OpenedTraces<AsyncFileSource>> {
+  const locations = await discoverAsync(root);
+  const traces: CompiledTrace[] = [];
+  for (const location of locations) traces.push(await loadTraceAsync(root, location));
+  const chunkBytes = chunkBytesFor(locations.reduce((n, l) => n + l.streams.length, 0));
+  const streams: OpenedStream<AsyncFileSource>[] = [];
+  try {
+    for (const [i, location] of locations.entries()) {
+      for (const file of location.streams) {
+        const source = await AsyncFileSource.open(file.path, chunkBytes);
+        streams.push({ source, traceIndex: i, reader: new StreamReader(traces[i], file.rel, join(root, file.rel), source.size, hooks, skipEvents) });
+      }
+    }
+  } catch (error) {
+    for (const s of streams) await s.source.close();
+    throw error;
+  }
+  return { locations, traces, streams };
+}
+
+/** The damage found while reading, as one error: metadata damage first, then streams in file order. */
+export function collectDamage(traces: readonly CompiledTrace[], readers: readonly StreamReader[]): TracemarkError | undefined {
+  const errors: TracemarkError[] = [];
+  for (const t of traces) if (t.trace.damage !== undefined) errors.push(t.trace.damage);
+  for (const r of readers) if (r.error !== undefined) errors.push(r.error);
+  if (errors.length <= 1) return errors[0];
+  const [first, ...rest] = errors;
+  const others = rest.map((e) => (e.file === undefined ? e.message : `${e.file} at byte ${e.byteOffset ?? '?'}`)).join(', ');
+  return new TracemarkError(first.code, `${first.message} (also damaged: ${others})`, {
+    ...(first.file === undefined ? {} : { file: first.file }),
+    ...(first.byteOffset === undefined ? {} : { byteOffset: first.byteOffset }),
+    cause: rest,
+  });
+}
