@@ -2,8 +2,10 @@
 import { cpus } from 'node:os';
 import { diskBenchmarks } from './disk.js';
 import { hotPathBenchmarks } from './hot-path.js';
+import { readBenchmarks } from './read.js';
 
 console.log(`# tracemark benchmarks — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${new Date().toISOString()}`);
 const only = process.argv[2];
 if (only === undefined || only === 'hot') await hotPathBenchmarks();
 if (only === undefined || only === 'disk') await diskBenchmarks();
+if (only === undefined || only === 'read') await readBenchmarks();
