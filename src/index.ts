@@ -12,3 +12,10 @@ export type { FieldInfo } from './format/parse.js';
 export type { FieldType } from './format/specs.js';
 export type { FormatArgs, SpecArg } from './format/types.js';
 export type { TraceEvent } from './read/event.js';
+export {
+  readTrace, readTraceSync, readTraceInfo, readTraceInfoSync,
+  formatEvent, formatTimestamp, printEvents, registerBlobDecoder,
+  type ReadTraceOptions, type TraceInfo, type TraceSummary, type StreamSummary, type EventClassSummary,
+  type FieldSummary, type DiscardedInfo, type FormatOptions, type BlobDecoder,
+} from './read/index.js';
+export { listen, type ListenOptions, type ControlHandle } from './control/index.js';

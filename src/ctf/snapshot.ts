@@ -4,6 +4,7 @@
  * under the copy), then written asynchronously.
  */
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TracemarkError } from '../errors/index.js';
@@ -46,20 +47,40 @@ function copyPackets(channel: Channel, uuidBytes: Uint8Array, instanceId: number
   return out;
 }
 
-export async function writeSnapshot(dir: string, channels: readonly Channel[], traceName: string): Promise<string> {
-  if (typeof dir !== 'string' || dir === '') {
-    throw new TracemarkError('ERR_INVALID_ARG', 'snapshot needs a directory path');
-  }
+interface SnapshotFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** Copies what the rings hold into the files of a complete trace (synchronously: consistent). */
+function snapshotFiles(channels: readonly Channel[], traceName: string): SnapshotFile[] {
   const uuid = randomUUID();
   const uuidBytes = uuidToBytes(uuid);
   const metadata = metadataPacket(
     metadataHead(uuid, processEnv(traceName), CLOCK_ORIGIN_EPOCH_NS) + registry.list().map(eventBlock).join(''),
     uuidBytes,
   );
-  const streams = channels.map((channel, index) => ({ name: streamFileName(channel), bytes: copyPackets(channel, uuidBytes, index) }));
+  return [
+    { name: 'metadata', bytes: metadata },
+    ...channels.map((channel, index) => ({ name: streamFileName(channel), bytes: copyPackets(channel, uuidBytes, index) })),
+  ];
+}
+
+function checkDir(dir: string): void {
+  if (typeof dir !== 'string' || dir === '') {
+    throw new TracemarkError('ERR_INVALID_ARG', 'snapshot needs a directory path');
+  }
+}
+
+function ioError(dir: string, error: unknown): TracemarkError {
+  return new TracemarkError('ERR_TRACE_IO', `cannot write snapshot in ${dir}: ${(error as Error).message}`, { file: dir, cause: error });
+}
+
+export async function writeSnapshot(dir: string, channels: readonly Channel[], traceName: string): Promise<string> {
+  checkDir(dir);
+  const files = snapshotFiles(channels, traceName);
   prepareTraceDir(dir);
   try {
-    const files = [{ name: 'metadata', bytes: metadata }, ...streams];
     for (const file of files) {
       const handle = await open(join(dir, file.name), 'w');
       try {
@@ -69,7 +90,20 @@ export async function writeSnapshot(dir: string, channels: readonly Channel[], t
       }
     }
   } catch (error) {
-    throw new TracemarkError('ERR_TRACE_IO', `cannot write snapshot in ${dir}: ${(error as Error).message}`, { file: dir, cause: error });
+    throw ioError(dir, error);
+  }
+  return dir;
+}
+
+/** The same, synchronously: for process exit, where promises never settle. */
+export function writeSnapshotSync(dir: string, channels: readonly Channel[], traceName: string): string {
+  checkDir(dir);
+  const files = snapshotFiles(channels, traceName);
+  prepareTraceDir(dir);
+  try {
+    for (const file of files) writeFileSync(join(dir, file.name), file.bytes);
+  } catch (error) {
+    throw ioError(dir, error);
   }
   return dir;
 }

@@ -3,7 +3,7 @@
  * the trace is active) and one stream file per channel, fed by a drainer thread.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { TracemarkError } from '../errors/index.js';
 import { registry, type Registration } from '../registry/index.js';
@@ -36,6 +36,10 @@ export function streamFileName(channel: Channel, index = 0): string {
 
 /** Creates `dir`, or accepts an existing one with no trace in it. */
 export function prepareTraceDir(dir: string): void {
+  // Node 20's recursive mkdirSync never returns for a path under /proc.
+  if (/^\/proc(\/|$)/.test(resolve(dir))) {
+    throw new TracemarkError('ERR_TRACE_IO', `cannot create trace directory ${dir}: /proc holds no regular files`, { file: dir });
+  }
   try {
     mkdirSync(dir, { recursive: true });
     if (readdirSync(dir).some((name) => !name.startsWith('.'))) {
@@ -109,6 +113,8 @@ export class TraceWriter {
 
   private startDrainer(): void {
     const worker = new Worker(new URL('./drainer-worker.js', import.meta.url), {
+      // Not the application's --import/--require preloads (tracemark's own among them).
+      execArgv: [],
       workerData: {
         doorbell: this.doorbell,
         channels: this.rings.map((r) => ({

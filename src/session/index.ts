@@ -4,7 +4,7 @@ import { addTargetSource, recomputeAll, removeTargetSource, type TargetSource } 
 import type { Target } from '../chain/fire.js';
 import { chainStats } from '../chain/tracing.js';
 import { TraceWriter } from '../ctf/trace-writer.js';
-import { writeSnapshot } from '../ctf/snapshot.js';
+import { writeSnapshot, writeSnapshotSync } from '../ctf/snapshot.js';
 import { uuidToBytes } from '../ctf/metadata.js';
 import { TracemarkError } from '../errors/index.js';
 import { compileFilter, parseFilter } from '../filter/index.js';
@@ -190,6 +190,11 @@ export class Session implements TargetSource {
   /** Writes what the buffers hold as a complete trace in `dir` (flight recorder). */
   async snapshot(dir: string): Promise<string> {
     return writeSnapshot(dir, this.channels, this.name);
+  }
+
+  /** The same, synchronously: for `process.on('exit')` handlers, where promises never settle. */
+  snapshotSync(dir: string): string {
+    return writeSnapshotSync(dir, this.channels, this.name);
   }
 
   /** The decoded events held in the buffers, oldest first (not removed). */

@@ -18,7 +18,7 @@ for (const how of ['end', 'exit', 'throw']) {
     const child = spawnSync(process.execPath, [exitApp, dir, how, '50000'], { encoding: 'utf8' });
     assert.equal(child.status, how === 'throw' ? 1 : 0, child.stderr);
     const check = ctfcheck(dir, '--expect-events', '50000', '--expect-classes', 'exitapp:tick=50000', '--expect-discarded', '0');
-    assert.equal(check.status, 0, check.output);
+    assert.equal(check.status, 0, `${check.output}\nchild stderr:\n${child.stderr}`);
   });
 }
 

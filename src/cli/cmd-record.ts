@@ -1,0 +1,158 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
+import { basename, join, relative, resolve } from 'node:path';
+import { TracemarkError } from '../errors/index.js';
+import { flag, integerOption, optionValue, optionValues, parseArgs, usageError } from './args.js';
+import type { Command } from './command.js';
+import { Output } from './output.js';
+import { CONTROL_ENV, RECORD_CONFIG_VERSION, RECORD_ENV, type RecordConfig } from './record-config.js';
+import { ProgressLine } from './record-progress.js';
+import { recordSummary } from './record-summary.js';
+import { EventSelector } from './trace-input.js';
+
+const HELP = `Usage: tracemark record [options] -- node [node-options] app.js [arguments]
+
+Runs a Node.js program with tracemark preloaded (node --import .../preload.js) and records the
+markers it fires into a CTF trace directory, which tracemark print/list/stats and babeltrace2
+read. On a terminal a progress line shows events/s, bytes and lost events; at the end a
+summary (events per marker, lost events, size, path) goes to stderr.
+
+Options:
+  -e, --event PATTERN     enable the markers matching PATTERN ('*' matches any run of
+                          characters: 'http:*'); repeatable; default: all ('*')
+      --filter EXPR       record only events whose fields match EXPR (docs/filters.md);
+                          applies to every -e pattern
+  -o, --output DIR        trace directory, new or empty (default ./tracemark-<date>-<pid>)
+      --overwrite         flight recorder: keep only the newest events in memory and write
+                          them into DIR when the program exits
+      --subbuf-size BYTES size of a ring sub-buffer (= CTF packet); k/m suffixes; default 1m
+      --subbuf-count N    sub-buffers per ring; default 4
+      --control           let tracemark ctl PID control the program too (TRACEMARK_CONTROL=1)
+  -q, --quiet             no progress line, no summary
+  -h, --help              this help
+
+The program ends the recording by exiting; Ctrl-C (SIGINT), SIGTERM and SIGHUP also finish the
+trace unless the program handles them itself. 'node' may be omitted: tracemark record app.js.
+Exit status: the program's own (128 + n when killed by signal n); 1 when tracemark fails,
+2 on usage errors (including an output directory that is not empty).`;
+
+const SCRIPT = /\.(?:c|m)?js$/;
+
+/** `YYYYmmdd-HHMMSS` in local time, for default directory names. */
+function stamp(date: Date): string {
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
+}
+
+/** The executable and its arguments, with the preload inserted right after the executable. */
+function commandLine(words: readonly string[], preloadUrl: string): { file: string; args: string[] } {
+  const [first, ...rest] = words;
+  if (first === undefined) throw usageError('record: missing the program to run: tracemark record -- node app.js');
+  const name = basename(first);
+  if (/^node(?:js)?(?:\.exe)?$/.test(name) || first === process.execPath) {
+    return { file: first, args: ['--import', preloadUrl, ...rest] };
+  }
+  if (SCRIPT.test(first)) return { file: process.execPath, args: ['--import', preloadUrl, first, ...rest] };
+  throw usageError(`record runs Node.js programs: expected 'node' or a .js file, got ${JSON.stringify(first)}`);
+}
+
+function checkOutputDir(dir: string): void {
+  let entries: string[];
+  try {
+    if (!statSync(dir).isDirectory()) throw usageError(`output ${dir} exists and is not a directory`);
+    entries = readdirSync(dir);
+  } catch (error) {
+    if (error instanceof TracemarkError) throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw usageError(`cannot use output directory ${dir}: ${(error as Error).message}`);
+  }
+  if (entries.some((name) => !name.startsWith('.'))) {
+    throw usageError(`output directory ${dir} is not empty: choose a new directory for each trace`);
+  }
+}
+
+function waitForChild(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(file, args, { stdio: 'inherit', env });
+    // Ctrl-C reaches the program directly (same process group): stay alive to report on its
+    // trace. Termination sent to tracemark alone is passed on.
+    const ignore = (): void => {};
+    const forward = (signal: NodeJS.Signals) => (): void => { child.kill(signal); };
+    const handlers: [NodeJS.Signals, () => void][] = [['SIGINT', ignore], ['SIGTERM', forward('SIGTERM')], ['SIGHUP', forward('SIGHUP')]];
+    for (const [signal, handler] of handlers) process.on(signal, handler);
+    const cleanup = (): void => { for (const [signal, handler] of handlers) process.removeListener(signal, handler); };
+    child.on('error', (error) => {
+      cleanup();
+      reject(usageError(`cannot run ${file}: ${error.message}`));
+    });
+    child.on('exit', (code, signal) => {
+      cleanup();
+      resolvePromise(code ?? 128 + (signal === null ? 0 : constants.signals[signal] ?? 0));
+    });
+  });
+}
+
+export const recordCommand: Command = {
+  name: 'record',
+  summary: 'run a Node.js program with tracemark and record its markers into a trace',
+  help: HELP,
+  async run(args) {
+    const parsed = parseArgs(args, [
+      { name: 'event', short: 'e', value: true, multiple: true },
+      { name: 'filter', value: true },
+      { name: 'output', short: 'o', value: true },
+      { name: 'overwrite' },
+      { name: 'subbuf-size', value: true },
+      { name: 'subbuf-count', value: true },
+      { name: 'control' },
+      { name: 'quiet', short: 'q' },
+    ], { command: 'record', stopAtPositional: true });
+    if (flag(parsed, 'help')) {
+      const out = new Output();
+      out.line(HELP);
+      out.flush();
+      return 0;
+    }
+    const patterns = optionValues(parsed, 'event');
+    const filter = optionValue(parsed, 'filter');
+    EventSelector.check(patterns, filter);
+    const subbufSize = integerOption(parsed, 'subbuf-size', 256, 1 << 30);
+    const subbufCount = integerOption(parsed, 'subbuf-count', 2, 1024);
+    const preloadUrl = new URL('./preload.js', import.meta.url).href;
+    const { file, args: childArgs } = commandLine(parsed.rest ?? [], preloadUrl);
+
+    const output = resolve(optionValue(parsed, 'output') ?? `tracemark-${stamp(new Date())}-${process.pid}`);
+    checkOutputDir(output);
+    const shownDir = relative(process.cwd(), output).startsWith('..') ? output : relative(process.cwd(), output) || '.';
+    const quiet = flag(parsed, 'quiet');
+    const progressWanted = !quiet && process.stderr.isTTY === true;
+    const statusDir = progressWanted ? mkdtempSync(join(tmpdir(), 'tracemark-record-')) : undefined;
+    const statusFile = statusDir === undefined ? undefined : join(statusDir, 'status.json');
+
+    const config: RecordConfig = {
+      v: RECORD_CONFIG_VERSION,
+      output,
+      patterns: patterns.length > 0 ? patterns : ['*'],
+      overwrite: flag(parsed, 'overwrite'),
+      ...(filter === undefined ? {} : { filter }),
+      ...(subbufSize === undefined ? {} : { subbufSize }),
+      ...(subbufCount === undefined ? {} : { subbufCount }),
+      ...(statusFile === undefined ? {} : { statusFile }),
+    };
+    const env: NodeJS.ProcessEnv = { ...process.env, [RECORD_ENV]: JSON.stringify(config) };
+    if (flag(parsed, 'control')) env[CONTROL_ENV] = '1';
+
+    const progress = statusFile === undefined ? undefined : new ProgressLine(statusFile, output, config.overwrite);
+    progress?.start();
+    let exitCode: number;
+    try {
+      exitCode = await waitForChild(file, childArgs, env);
+    } finally {
+      progress?.stop();
+      if (statusDir !== undefined) rmSync(statusDir, { recursive: true, force: true });
+    }
+    if (!quiet) process.stderr.write(`${recordSummary(output, shownDir).join('\n')}\n`);
+    return exitCode;
+  },
+};

@@ -1,0 +1,73 @@
+/**
+ * How `tracemark record` configures the preload module in the traced process: one JSON value in
+ * an environment variable. The preload removes it from process.env at once, so that processes
+ * the app starts in turn (fork() passes --import on) do not record into the same directory.
+ */
+import { TracemarkError } from '../errors/index.js';
+
+export const RECORD_ENV = 'TRACEMARK_RECORD';
+/** `1`: the process also listens on its control socket (see docs/control.md). */
+export const CONTROL_ENV = 'TRACEMARK_CONTROL';
+export const RECORD_CONFIG_VERSION = 1;
+
+export interface RecordConfig {
+  v: number;
+  /** Absolute trace directory. */
+  output: string;
+  /** Marker name patterns to enable (at least one). */
+  patterns: string[];
+  filter?: string;
+  /** Flight recorder: keep the newest events in memory, write them into `output` at exit. */
+  overwrite: boolean;
+  subbufSize?: number;
+  subbufCount?: number;
+  /** Where the process writes its counters every half second (for the progress line). */
+  statusFile?: string;
+  /** Trace name in the metadata. */
+  name?: string;
+}
+
+/** What the traced process reports in its status file. */
+export interface RecordStatus {
+  /** Events written into the rings. */
+  events: number;
+  /** Events lost (ring full in discard mode, or too large). */
+  lost: number;
+  /** Packets overwritten before being saved (flight recorder). */
+  overwritten: number;
+}
+
+function bad(why: string): never {
+  throw new TracemarkError('ERR_USAGE', `invalid ${RECORD_ENV}: ${why}`);
+}
+
+export function parseRecordConfig(text: string): RecordConfig {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    bad('not JSON');
+  }
+  if (typeof value !== 'object' || value === null) bad('not an object');
+  const c = value as Record<string, unknown>;
+  if (c.v !== RECORD_CONFIG_VERSION) bad(`version ${JSON.stringify(c.v)} is not ${RECORD_CONFIG_VERSION}`);
+  if (typeof c.output !== 'string' || c.output === '') bad('"output" must be a path');
+  if (!Array.isArray(c.patterns) || c.patterns.length === 0 || !c.patterns.every((p) => typeof p === 'string')) bad('"patterns" must be a non-empty list of strings');
+  for (const key of ['filter', 'statusFile', 'name'] as const) {
+    if (c[key] !== undefined && typeof c[key] !== 'string') bad(`"${key}" must be a string`);
+  }
+  for (const key of ['subbufSize', 'subbufCount'] as const) {
+    if (c[key] !== undefined && !Number.isInteger(c[key])) bad(`"${key}" must be an integer`);
+  }
+  return {
+    v: RECORD_CONFIG_VERSION,
+    output: c.output,
+    patterns: c.patterns as string[],
+    overwrite: c.overwrite === true,
+    ...(c.filter === undefined ? {} : { filter: c.filter as string }),
+    ...(c.subbufSize === undefined ? {} : { subbufSize: c.subbufSize as number }),
+    ...(c.subbufCount === undefined ? {} : { subbufCount: c.subbufCount as number }),
+    ...(c.statusFile === undefined ? {} : { statusFile: c.statusFile as string }),
+    ...(c.name === undefined ? {} : { name: c.name as string }),
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * One pass over a trace's events for `list`, `stats` and the `record` summary: counts and first/
+ * last time per event class, and (given the time range) a histogram of all events over time.
+ */
+import { TracemarkError } from '../errors/index.js';
+import { readTraceSync, type TraceInfo } from '../read/index.js';
+import { traceOfStream, type EventSelector } from './trace-input.js';
+
+export interface ClassCount {
+  /** Trace directory relative to the directory read ('' for itself). */
+  readonly trace: string;
+  readonly id: number;
+  readonly name: string;
+  count: number;
+  first: bigint;
+  last: bigint;
+}
+
+export interface ScanResult {
+  /** Key: trace, id and name (ids repeat across traces). */
+  readonly classes: Map<string, ClassCount>;
+  total: number;
+  first: bigint | undefined;
+  last: bigint | undefined;
+  /** Events per time bucket over [range.begin, range.end], when a range was given. */
+  readonly buckets: number[] | undefined;
+  /** Damage met while reading: the counts cover the events before it. */
+  damage: TracemarkError | undefined;
+}
+
+export function classKey(trace: string, id: number, name: string): string {
+  return `${trace}\u0000${id}\u0000${name}`;
+}
+
+/** The time range the streams' packets cover, from the summary; undefined if unknown. */
+export function traceRange(info: TraceInfo): { begin: bigint; end: bigint } | undefined {
+  let begin: bigint | undefined;
+  let end: bigint | undefined;
+  for (const trace of info.traces) {
+    for (const stream of trace.streams) {
+      if (stream.beginNs !== undefined && (begin === undefined || stream.beginNs < begin)) begin = stream.beginNs;
+      if (stream.endNs !== undefined && (end === undefined || stream.endNs > end)) end = stream.endNs;
+    }
+  }
+  return begin === undefined || end === undefined || end < begin ? undefined : { begin, end };
+}
+
+export interface ScanOptions {
+  selector?: EventSelector;
+  range?: { begin: bigint; end: bigint };
+  bucketCount?: number;
+}
+
+export function scanTrace(dir: string, options: ScanOptions = {}): ScanResult {
+  const { selector, range } = options;
+  const bucketCount = options.bucketCount ?? 10;
+  const buckets = range === undefined ? undefined : new Array<number>(bucketCount).fill(0);
+  const span = range === undefined ? 0n : range.end - range.begin;
+  const result: ScanResult = { classes: new Map(), total: 0, first: undefined, last: undefined, buckets, damage: undefined };
+  try {
+    for (const event of readTraceSync(dir)) {
+      if (selector !== undefined && !selector.selectsAll && !selector.accepts(event)) continue;
+      const trace = traceOfStream(event.stream);
+      const key = classKey(trace, event.id, event.name);
+      const ts = event.timestamp;
+      let entry = result.classes.get(key);
+      if (entry === undefined) {
+        entry = { trace, id: event.id, name: event.name, count: 0, first: ts, last: ts };
+        result.classes.set(key, entry);
+      }
+      entry.count++;
+      if (ts < entry.first) entry.first = ts;
+      if (ts > entry.last) entry.last = ts;
+      result.total++;
+      if (result.first === undefined || ts < result.first) result.first = ts;
+      if (result.last === undefined || ts > result.last) result.last = ts;
+      if (buckets !== undefined && range !== undefined) {
+        const offset = ts < range.begin ? 0n : ts - range.begin;
+        const index = span === 0n ? 0 : Number((offset * BigInt(bucketCount)) / (span + 1n));
+        buckets[Math.min(index, bucketCount - 1)]++;
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof TracemarkError)) throw error;
+    result.damage = error;
+  }
+  return result;
+}

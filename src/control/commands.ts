@@ -1,0 +1,118 @@
+/**
+ * What each control command does in the host process. The control session is created on first
+ * use: a flight recorder (overwrite mode, memory only) unless `enable` brought an `output`
+ * directory, in which case it writes a trace there while recording.
+ */
+import { isAbsolute } from 'node:path';
+import { TracemarkError } from '../errors/index.js';
+import { markerById } from '../marker/index.js';
+import { registry } from '../registry/index.js';
+import { Session } from '../session/index.js';
+import type { ControlRequest } from './protocol.js';
+import { sessionInfo, trackSession, trackedSessions, untrackSession } from './sessions.js';
+
+/** A flight recorder keeps the last 4 MiB of events, like a default channel. */
+const FLIGHT_RECORDER_CHANNEL = { mode: 'overwrite' as const };
+
+function controlError(message: string): TracemarkError {
+  return new TracemarkError('ERR_CONTROL', message);
+}
+
+function absoluteDir(value: string | undefined, what: string): string | undefined {
+  if (value === undefined) return undefined;
+  // The host's working directory is not the client's: only absolute paths mean the same to both.
+  if (!isAbsolute(value)) throw controlError(`${what} must be an absolute path, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+export class ControlCommands {
+  private session: Session | null = null;
+
+  private describe(session: Session): string {
+    return session.output === undefined ? 'flight recorder (memory only; use snapshot)' : `writing to ${session.output}`;
+  }
+
+  private getOrCreate(output: string | undefined): Session {
+    if (this.session !== null) {
+      if (output !== undefined && this.session.output !== output) {
+        throw controlError(`the control session already exists (${this.describe(this.session)}); close it first to record into ${output}`);
+      }
+      return this.session;
+    }
+    const session = new Session({
+      name: `control-${process.pid}`,
+      ...(output === undefined ? { channels: { default: FLIGHT_RECORDER_CHANNEL } } : { output, flushIntervalMs: 1000 }),
+    });
+    this.session = session;
+    trackSession(session, 'control');
+    return session;
+  }
+
+  private existing(cmd: string): Session {
+    if (this.session === null) throw controlError(`${cmd}: there is no control session yet; enable markers first`);
+    return this.session;
+  }
+
+  async run(request: ControlRequest): Promise<Record<string, unknown>> {
+    switch (request.cmd) {
+      case 'list':
+        return this.list();
+      case 'enable': {
+        const output = absoluteDir(request.output, 'output');
+        // Validate before creating a session, so that a typo leaves nothing behind.
+        const creating = this.session === null;
+        const session = this.getOrCreate(output);
+        try {
+          session.enable(request.pattern as string, request.filter === undefined ? {} : { filter: request.filter });
+        } catch (error) {
+          if (creating) await this.closeSession();
+          throw error;
+        }
+        return { session: sessionInfo(session, 'control') };
+      }
+      case 'disable': {
+        const session = this.existing('disable');
+        session.disable(request.pattern as string);
+        return { session: sessionInfo(session, 'control') };
+      }
+      case 'start': {
+        const session = this.getOrCreate(undefined);
+        session.start();
+        return { session: sessionInfo(session, 'control') };
+      }
+      case 'stop': {
+        if (this.session === null) return { session: null };
+        this.session.stop();
+        return { session: sessionInfo(this.session, 'control') };
+      }
+      case 'snapshot': {
+        const dir = absoluteDir(request.dir, 'dir') as string;
+        const session = this.existing('snapshot');
+        await session.snapshot(dir);
+        return { dir, session: sessionInfo(session, 'control') };
+      }
+      case 'close':
+        return { closed: await this.closeSession() };
+    }
+  }
+
+  private list(): Record<string, unknown> {
+    const markers = registry.list().map((r) => ({
+      id: r.id,
+      name: r.name,
+      format: r.format,
+      enabled: markerById(r.id)?.enabled ?? false,
+    }));
+    return { pid: process.pid, markers, sessions: trackedSessions() };
+  }
+
+  /** Closes the control session (flushing its trace, if it writes one); true if there was one. */
+  async closeSession(): Promise<boolean> {
+    const session = this.session;
+    if (session === null) return false;
+    this.session = null;
+    untrackSession(session);
+    await session.close();
+    return true;
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * The control socket server. Whatever a client sends, the host must not crash, stall or stay
+ * alive because of it: every handler is wrapped, sockets and timers are unref()ed, requests are
+ * bounded in size, connections in number, and a client that does not finish a request in time
+ * is disconnected. Requests of one connection are served one at a time, with reading paused
+ * meanwhile, so a client cannot queue unbounded work.
+ */
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { TracemarkError } from '../errors/index.js';
+import type { ControlCommands } from './commands.js';
+import {
+  IDLE_TIMEOUT_MS, LineSplitter, MAX_CONNECTIONS, MAX_REQUEST_BYTES, PROTOCOL_VERSION, ProtocolError,
+  encodeLine, errorReply, parseRequest, replyForError, type Reply, type RequestId,
+} from './protocol.js';
+
+export interface ServerLimits {
+  maxConnections: number;
+  maxRequestBytes: number;
+  idleTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
+  maxConnections: MAX_CONNECTIONS,
+  maxRequestBytes: MAX_REQUEST_BYTES,
+  idleTimeoutMs: IDLE_TIMEOUT_MS,
+});
+
+/** A client that reads no replies is dropped once this much output waits for it. */
+const MAX_UNREAD_REPLY_BYTES = 1024 * 1024;
+
+class Connection {
+  private readonly splitter: LineSplitter;
+  private readonly queue: string[] = [];
+  private busy = false;
+  private closing = false;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly socket: Socket, private readonly limits: ServerLimits, private readonly commands: ControlCommands) {
+    this.splitter = new LineSplitter(limits.maxRequestBytes);
+    this.armTimer();
+    socket.on('data', (chunk: Buffer) => this.guard(() => this.onData(chunk)));
+    socket.on('end', () => this.guard(() => { if (!this.busy && this.queue.length === 0) this.finish(); }));
+    socket.on('close', () => this.clearTimer());
+  }
+
+  /** Runs a handler; anything it throws ends this connection, never the host. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch {
+      this.socket.destroy();
+    }
+  }
+
+  /** The deadline for the next complete request: re-armed after each reply, not by partial data. */
+  private armTimer(): void {
+    this.clearTimer();
+    this.timer = setTimeout(() => this.guard(() => {
+      this.fail(errorReply(null, 'ERR_CONTROL', `no complete request within ${this.limits.idleTimeoutMs} ms; disconnecting`));
+    }), this.limits.idleTimeoutMs);
+    this.timer.unref();
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return;
+    let lines: string[];
+    try {
+      lines = this.splitter.push(chunk);
+    } catch {
+      this.fail(errorReply(null, 'ERR_CONTROL', `request longer than ${this.limits.maxRequestBytes} bytes; disconnecting`));
+      return;
+    }
+    for (const line of lines) if (line.trim() !== '') this.queue.push(line);
+    // pump() settles on its own; the catch only keeps a bug from becoming an unhandled rejection.
+    if (this.queue.length > 0) this.pump().catch(() => this.socket.destroy());
+  }
+
+  private async pump(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    this.clearTimer();
+    this.socket.pause();
+    try {
+      while (this.queue.length > 0 && !this.closing) {
+        const line = this.queue.shift() as string;
+        let reply: Reply;
+        let fatal = false;
+        let id: RequestId = null;
+        try {
+          const request = parseRequest(line);
+          id = request.id;
+          reply = { v: PROTOCOL_VERSION, id: request.id, ok: true, ...(await this.commands.run(request)) };
+        } catch (error) {
+          reply = replyForError(error, id);
+          fatal = error instanceof ProtocolError && error.fatal;
+          if (error instanceof ProtocolError && reply.ok === false && fatal) reply.message += '; disconnecting';
+        }
+        if (fatal) {
+          this.fail(reply);
+          return;
+        }
+        this.send(reply);
+      }
+    } catch {
+      this.socket.destroy();
+      return;
+    } finally {
+      this.busy = false;
+    }
+    if (this.closing || this.socket.destroyed) return;
+    if (this.socket.readableEnded) {
+      this.finish();
+      return;
+    }
+    this.armTimer();
+    this.socket.resume();
+  }
+
+  private send(reply: Reply): void {
+    if (this.socket.destroyed) return;
+    this.socket.write(encodeLine(reply));
+    if (this.socket.writableLength > MAX_UNREAD_REPLY_BYTES) this.socket.destroy();
+  }
+
+  /** Sends a last error reply and closes the connection (rest of the input ignored). */
+  private fail(reply: Reply): void {
+    if (this.closing) return;
+    this.send(reply);
+    this.finish();
+  }
+
+  private finish(): void {
+    this.closing = true;
+    this.clearTimer();
+    this.queue.length = 0;
+    this.socket.end();
+    // A peer that never reads could hold the socket half-open: force it shut soon after.
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+  }
+}
+
+export class ControlServer {
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private closed = false;
+  private readonly onExit = (): void => this.removeSocketFile();
+  private socketIno: number | bigint | undefined;
+
+  constructor(readonly path: string, private readonly commands: ControlCommands, private readonly limits: ServerLimits) {
+    this.server = createServer({ allowHalfOpen: true, pauseOnConnect: false }, (socket) => {
+      try {
+        this.onConnection(socket);
+      } catch {
+        socket.destroy();
+      }
+    });
+    // After listening, errors of the server (EMFILE on accept...) must not become uncaught.
+    this.server.on('error', () => {});
+  }
+
+  /** Binds the socket, makes it 0600, and stops it from keeping the process alive. */
+  async listen(): Promise<void> {
+    await this.removeStaleSocket();
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error): void => reject(new TracemarkError('ERR_CONTROL', `cannot listen on ${this.path}: ${error.message}`, { file: this.path, cause: error }));
+      this.server.once('error', onError);
+      this.server.listen(this.path, () => {
+        this.server.removeListener('error', onError);
+        resolve();
+      });
+    });
+    try {
+      chmodSync(this.path, 0o600);
+      this.socketIno = lstatSync(this.path).ino;
+    } catch (error) {
+      this.server.close();
+      throw new TracemarkError('ERR_CONTROL', `cannot restrict ${this.path} to its owner: ${(error as Error).message}`, { file: this.path, cause: error });
+    }
+    this.server.unref();
+    process.on('exit', this.onExit);
+  }
+
+  /**
+   * `<pid>.sock` left by a dead process that had our pid is replaced; one that answers belongs
+   * to a live listener (another copy of tracemark in this process) and is left alone.
+   */
+  private async removeStaleSocket(): Promise<void> {
+    let isSocket = false;
+    try {
+      isSocket = lstatSync(this.path).isSocket();
+    } catch {
+      return; // nothing there
+    }
+    if (!isSocket) throw new TracemarkError('ERR_CONTROL', `cannot listen on ${this.path}: something that is not a socket is in the way`, { file: this.path });
+    const alive = await new Promise<boolean>((resolve) => {
+      const probe = createConnection(this.path);
+      probe.on('connect', () => { probe.destroy(); resolve(true); });
+      probe.on('error', () => resolve(false));
+    });
+    if (alive) throw new TracemarkError('ERR_CONTROL', `cannot listen on ${this.path}: another listener in this process already uses it`, { file: this.path });
+    try {
+      unlinkSync(this.path);
+    } catch { /* removed meanwhile */ }
+  }
+
+  private onConnection(socket: Socket): void {
+    socket.on('error', () => {}); // a peer that vanishes mid-write is not the host's problem
+    socket.unref();
+    if (this.closed || this.sockets.size >= this.limits.maxConnections) {
+      socket.end(encodeLine(errorReply(null, 'ERR_CONTROL', `too many control connections (at most ${this.limits.maxConnections}); disconnecting`)));
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    new Connection(socket, this.limits, this.commands);
+  }
+
+  /** Removes the socket file, if it is still the one this server created. */
+  private removeSocketFile(): void {
+    try {
+      if (lstatSync(this.path).ino === this.socketIno) unlinkSync(this.path);
+    } catch { /* already gone */ }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    process.removeListener('exit', this.onExit);
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.removeSocketFile();
+  }
+}
