@@ -214,30 +214,34 @@ export class Session implements TargetSource {
     for (const channel of this.channelMap.values()) {
       const rule = decidingRule(this.rules, registration.name, channel.name);
       if (rule === undefined || !rule.on) continue;
-      const accept = this.acceptFor(registration, rule);
-      if (accept === false) continue;
-      targets.push({ session: this, channel, accept });
+      const filters = this.filtersFor(registration, rule);
+      if (filters === null) continue;
+      targets.push({ session: this, channel, ...filters });
     }
     return targets;
   }
 
-  /** The filter chain of one rule for one marker; false when the rule can never match it. */
-  private acceptFor(registration: Registration, rule: Rule): ((values: unknown[]) => boolean) | null | false {
-    let predicate: ((values: ArrayLike<unknown>) => boolean) | null = null;
-    if (rule.filter !== undefined && typeof rule.filter !== 'function') {
-      predicate = compileFilter(rule.filter, registration.fields, {
+  /**
+   * The filter chain of one rule for one marker: its compiled expression, then the predicate
+   * given to enable() and the session's callbacks. Null when the rule can never match it.
+   */
+  private filtersFor(registration: Registration, rule: Rule): Pick<Target, 'expression' | 'accept'> | null {
+    let expression: Target['expression'] = null;
+    let predicate: ((values: unknown[]) => boolean) | null = null;
+    if (typeof rule.filter === 'function') {
+      predicate = rule.filter;
+    } else if (rule.filter !== undefined) {
+      expression = compileFilter(rule.filter, registration.fields, {
         vpid: process.pid, vtid: threadId, procname: process.title,
       });
-      if (predicate === null) return false;
-    } else if (typeof rule.filter === 'function') {
-      predicate = rule.filter as (values: ArrayLike<unknown>) => boolean;
+      if (expression === null) return null;
     }
     const callbacks = this.filterCallbacks.slice();
-    if (predicate === null && callbacks.length === 0) return null;
+    if (predicate === null && callbacks.length === 0) return { expression, accept: null };
     const marker = markerById(registration.id);
-    return (values: unknown[]): boolean => {
+    const accept = (values: unknown[]): boolean => {
       try {
-        if (predicate !== null && !predicate(values)) {
+        if (predicate !== null && predicate(values) !== true) {
           chainStats.filtered++;
           return false;
         }
@@ -253,6 +257,7 @@ export class Session implements TargetSource {
         return false;
       }
     };
+    return { expression, accept };
   }
 
   private changed(): void {
