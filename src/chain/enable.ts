@@ -4,7 +4,6 @@
  * and whenever a probe is attached or detached or a marker is declared.
  */
 import type { Registration } from '../registry/index.js';
-import { createEncoder, type EncodeFn } from '../ring/encode.js';
 import { setSwitch, type SwitchState } from '../marker/switch.js';
 import { createFire, type Probe, type Target } from './fire.js';
 
@@ -16,7 +15,6 @@ export interface MarkerState {
   readonly registration: Registration;
   readonly switchState: SwitchState;
   readonly probes: Probe[];
-  encoder: EncodeFn | null;
 }
 
 const markers: MarkerState[] = [];
@@ -49,14 +47,12 @@ export function recompute(state: MarkerState): void {
     if (state.switchState.on) setSwitch(state.switchState, false, null);
     return;
   }
-  state.encoder ??= createEncoder(state.registration.id, state.registration.fields);
   const fire = createFire({
     id: state.registration.id,
     fields: state.registration.fields,
     arity: state.registration.fields.length,
     targets,
     probes: state.probes,
-    encode: state.encoder,
   });
   setSwitch(state.switchState, true, fire);
 }

@@ -6,7 +6,7 @@
 import type { Channel } from '../ring/channel.js';
 import { clockNowNs } from '../ring/clock.js';
 import type { FieldInfo } from '../format/parse.js';
-import { canGenerateCode, encoderHelpers, encoderStatements, type EncodeFn } from '../ring/encode.js';
+import { canGenerateCode, createGenericEncoder, encoderHelpers, encoderStatements } from '../ring/encode.js';
 import { chainStats, globalSwitch } from './tracing.js';
 
 /** Where one enabled marker writes: a channel of a session, behind that session's filters. */
@@ -28,7 +28,6 @@ export interface FireParts {
   arity: number;
   targets: readonly Target[];
   probes: readonly Probe[];
-  encode: EncodeFn;
 }
 
 function runProbes(probes: readonly Probe[], values: unknown[]): void {
@@ -119,6 +118,8 @@ export function createFire(parts: FireParts): (...args: unknown[]) => void {
   if (canGenerateCode()) {
     return new Function('env', fireSource(parts, env.probes.length > 0))(env) as (...args: unknown[]) => void;
   }
+  // Without code generation (--disallow-code-generation-from-strings): the reference encoder.
+  const encode = createGenericEncoder(parts.id, parts.fields);
   return function fireGeneric(...args: unknown[]): void {
     try {
       const vals = args.slice(0, parts.arity);
@@ -131,7 +132,7 @@ export function createFire(parts: FireParts): (...args: unknown[]) => void {
         if (t.expression !== null && !t.expression(vals)) { chainStats.filtered++; continue; }
         if (t.accept !== null && !t.accept(vals)) continue;
         if (ts < 0) ts = clockNowNs();
-        parts.encode(t.channel, ts, ...vals);
+        encode(t.channel, ts, ...vals);
       }
     } catch {
       chainStats.internalErrors++;

@@ -58,7 +58,7 @@ export function marker<F extends string>(name: string, format: F): Marker<F> {
   if (existing !== undefined) return existing as unknown as Marker<F>;
 
   const switchState = createSwitch();
-  const state: MarkerState = { registration, switchState, probes: [], encoder: null };
+  const state: MarkerState = { registration, switchState, probes: [] };
   const callable = createCallable(registration.fields.length, switchState);
   const fn = callable.fn as unknown as Marker<F>;
   Object.defineProperties(fn, {

@@ -1,5 +1,5 @@
 import { TracemarkError } from '../errors/index.js';
-import { CTRL, HEADER, PACKET, PACKET_MAGIC, SUBBUF, writeU64 } from './layout.js';
+import { CTRL, PACKET, PACKET_MAGIC, SUBBUF, writeU64 } from './layout.js';
 
 export type ChannelMode = 'discard' | 'overwrite';
 
@@ -208,7 +208,4 @@ export class Channel {
     if (!this.holding) return null;
     return { startBytes: this.packetStart, contentBytes: this.pos - this.packetStart };
   }
-
-  /** Header size used by encoders to bound an event before it is encoded. */
-  static readonly maxHeaderBytes = HEADER.extendedSizeBytes;
 }
