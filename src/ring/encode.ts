@@ -35,10 +35,6 @@ function freshPacketNeed(id: number, need: string): string {
   return id <= HEADER.compactIdMax ? `${need} - ${COMPACT_SAVING_BYTES}` : need;
 }
 
-function isVariable(type: FieldType): boolean {
-  return type === 'string' || type === 'char' || type === 'blob';
-}
-
 /** Source of the specialised encoder; exported for tests that compare it with the generic one. */
 export function encoderSource(id: number, fields: readonly FieldInfo[]): string {
   const params = fields.map((_, i) => `, a${i}`).join('');
