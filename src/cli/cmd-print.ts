@@ -1,3 +1,4 @@
+import { jsonValue } from '../integrations/json-values.js';
 import { formatEvent, readTraceInfoSync, readTraceSync, type TraceEvent } from '../read/index.js';
 import { expectPositionals, flag, optionValue, optionValues, parseArgs } from './args.js';
 import type { Command } from './command.js';
@@ -22,28 +23,6 @@ Options:
 
 Stops quietly when the reader of its output goes away (tracemark print DIR | head).
 Exit status: 0, 1 when the trace cannot be read (after printing what could be), 2 on usage errors.`;
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-function hex(bytes: Uint8Array): string {
-  let out = '';
-  for (const byte of bytes) out += HEX[byte];
-  return out;
-}
-
-/** A JSON-safe copy of a decoded value: bigint → string, bytes → hex, NaN/Infinity → string. */
-function jsonValue(value: unknown): unknown {
-  if (typeof value === 'bigint') return value.toString();
-  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
-  if (value instanceof Uint8Array) return hex(value);
-  if (Array.isArray(value) || ArrayBuffer.isView(value)) return Array.from(value as ArrayLike<unknown>, jsonValue);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = jsonValue(v);
-    return out;
-  }
-  return value;
-}
 
 export function eventToJson(event: TraceEvent): string {
   return JSON.stringify({

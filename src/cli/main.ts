@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { usageError } from './args.js';
 import { ctlCommand } from './cmd-ctl.js';
+import { exportCommand } from './cmd-export.js';
 import { listCommand } from './cmd-list.js';
 import { printCommand } from './cmd-print.js';
 import { recordCommand } from './cmd-record.js';
@@ -13,7 +14,7 @@ import { statsCommand } from './cmd-stats.js';
 import type { Command } from './command.js';
 import { Output, OutputClosed, exitCodeFor, reportError } from './output.js';
 
-const COMMANDS: readonly Command[] = [recordCommand, listCommand, printCommand, statsCommand, ctlCommand];
+const COMMANDS: readonly Command[] = [recordCommand, listCommand, printCommand, statsCommand, exportCommand, ctlCommand];
 
 function version(): string {
   try {

@@ -50,6 +50,13 @@ export class Output {
     if (this.length >= FLUSH_BYTES) this.flush();
   }
 
+  /** Text that carries its own line ends (exporters). */
+  text(chunk: string): void {
+    this.parts.push(chunk);
+    this.length += chunk.length;
+    if (this.length >= FLUSH_BYTES) this.flush();
+  }
+
   flush(): void {
     if (this.length === 0) return;
     const bytes = Buffer.from(this.parts.join(''), 'utf8');
