@@ -11,7 +11,7 @@ export { TracemarkError, type TracemarkErrorCode } from './errors/index.js';
 export type { FieldInfo } from './format/parse.js';
 export type { FieldType } from './format/specs.js';
 export type { FormatArgs, SpecArg } from './format/types.js';
-export type { TraceEvent } from './read/event.js';
+export type { TraceEvent } from './read/decode/event.js';
 export {
   readTrace, readTraceSync, readTraceInfo, readTraceInfoSync,
   formatEvent, formatTimestamp, printEvents, registerBlobDecoder,

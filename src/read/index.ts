@@ -2,11 +2,11 @@
  * The reading side of tracemark: CTF 1.8 traces (tracemark's and the LTTng-like subset of
  * docs/reading.md) → TraceEvent objects, one-line rendering, blob decoders, trace summaries.
  */
-export { readTrace, readTraceSync, type ReadTraceOptions } from './read-trace.js';
-export { readTraceInfo, readTraceInfoSync, type TraceInfo, type TraceInfoOptions, type TraceSummary, type StreamSummary, type EventClassSummary, type FieldSummary } from './summary.js';
-export type { DiscardedInfo } from './stream.js';
-export type { ClockClass, EnvValue } from './metadata.js';
-export { FIELD_SPECS, attachFieldSpecs, type TraceEvent, type FieldSpecs, type EventWithSpecs } from './event.js';
-export { formatEvent, formatTimestamp, BLOB_PREVIEW_BYTES, type FormatOptions } from './format-event.js';
-export { printEvents } from './print.js';
-export { registerBlobDecoder, type BlobDecoder } from './blob-decoders.js';
+export { readTrace, readTraceSync, type ReadTraceOptions } from './merge/read-trace.js';
+export { readTraceInfo, readTraceInfoSync, type TraceInfo, type TraceInfoOptions, type TraceSummary, type StreamSummary, type EventClassSummary, type FieldSummary } from './summary/summary.js';
+export type { DiscardedInfo } from './decode/stream.js';
+export type { ClockClass, EnvValue } from './metadata/metadata.js';
+export { FIELD_SPECS, attachFieldSpecs, type TraceEvent, type FieldSpecs, type EventWithSpecs } from './decode/event.js';
+export { formatEvent, formatTimestamp, BLOB_PREVIEW_BYTES, type FormatOptions } from './print/format-event.js';
+export { printEvents } from './print/print.js';
+export { registerBlobDecoder, type BlobDecoder } from './print/blob-decoders.js';

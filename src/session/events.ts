@@ -3,7 +3,7 @@ import { registry } from '../registry/index.js';
 import type { Channel } from '../ring/channel.js';
 import { clockToEpochNs } from '../ring/clock.js';
 import { decodePacket, heldPackets } from '../ring/decode.js';
-import { attachFieldSpecs, type TraceEvent } from '../read/event.js';
+import { attachFieldSpecs, type TraceEvent } from '../read/decode/event.js';
 
 export type TraceEventLike = TraceEvent;
 

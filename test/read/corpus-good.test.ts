@@ -9,11 +9,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { compileTrace } from '../../src/read/compiled-trace.js';
-import { discoverSync } from '../../src/read/discover.js';
-import { parseMetadata } from '../../src/read/metadata.js';
-import { SyncFileSource } from '../../src/read/source.js';
-import { StreamReader } from '../../src/read/stream.js';
+import { compileTrace } from '../../src/read/decode/compiled-trace.js';
+import { discoverSync } from '../../src/read/input/discover.js';
+import { parseMetadata } from '../../src/read/metadata/metadata.js';
+import { SyncFileSource } from '../../src/read/input/source.js';
+import { StreamReader } from '../../src/read/decode/stream.js';
 import { FIELD_SPECS, formatEvent, readTrace, readTraceInfoSync, readTraceSync, type DiscardedInfo, type TraceEvent } from '../../src/read/index.js';
 import { GOOD_TRACES, assertEventMatches, expectedOf, fixture, readAllAsync, readAllSync } from './helpers.js';
 

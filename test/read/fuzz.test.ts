@@ -10,8 +10,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { TracemarkError } from '../../src/errors/index.js';
-import { compileTrace } from '../../src/read/compiled-trace.js';
-import { parseMetadata } from '../../src/read/metadata.js';
+import { compileTrace } from '../../src/read/decode/compiled-trace.js';
+import { parseMetadata } from '../../src/read/metadata/metadata.js';
 import { readTrace, readTraceSync, type TraceEvent } from '../../src/read/index.js';
 import { fixture, readAllAsync, readAllSync, scratchCopy } from './helpers.js';
 

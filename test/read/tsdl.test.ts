@@ -7,10 +7,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { TracemarkError } from '../../src/errors/index.js';
-import { compileTrace } from '../../src/read/compiled-trace.js';
-import { parseMetadata } from '../../src/read/metadata.js';
-import { tokenize } from '../../src/read/tsdl-lexer.js';
-import { parseTsdl } from '../../src/read/tsdl-parser.js';
+import { compileTrace } from '../../src/read/decode/compiled-trace.js';
+import { parseMetadata } from '../../src/read/metadata/metadata.js';
+import { tokenize } from '../../src/read/metadata/tsdl-lexer.js';
+import { parseTsdl } from '../../src/read/metadata/tsdl-parser.js';
 import { FIELD_SPECS, formatEvent, readTraceSync, type TraceEvent } from '../../src/read/index.js';
 import { readAllSync, scratchDir } from './helpers.js';
 

@@ -4,10 +4,10 @@
  * `needOffsetBytes`/`needBytes`; the driver then loads that range and calls `setWindow()`.
  * A packet is always decoded from a window holding all of it (or all that the file has of it).
  */
-import { TracemarkError } from '../errors/index.js';
+import { TracemarkError } from '../../errors/index.js';
 import type { CompiledStreamClass, CompiledTrace } from './compiled-trace.js';
 import { Cursor } from './cursor.js';
-import { DecodeError, asTracemarkError, corrupt, unsupported } from './errors.js';
+import { DecodeError, asTracemarkError, corrupt, unsupported } from '../errors.js';
 import { DecodedEvent, type TraceEvent } from './event.js';
 
 export const NEED_DATA: unique symbol = Symbol('tracemark.needData');

@@ -4,11 +4,11 @@
  * then ONE TracemarkError describing the (first) damage is thrown.
  */
 import { AsyncTraceIterator } from './async-reader.js';
-import { asTracemarkError } from './errors.js';
-import type { TraceEvent } from './event.js';
+import { asTracemarkError } from '../errors.js';
+import type { TraceEvent } from '../decode/event.js';
 import { MergeHeap } from './merge.js';
-import { collectDamage, openStreamsSync } from './open-trace.js';
-import type { DiscardedInfo, StreamHooks } from './stream.js';
+import { collectDamage, openStreamsSync } from '../input/open-trace.js';
+import type { DiscardedInfo, StreamHooks } from '../decode/stream.js';
 
 export interface ReadTraceOptions {
   /**

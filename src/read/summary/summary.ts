@@ -3,14 +3,14 @@
  * fields' types and printf specs) and, per stream file, packets, time range and lost events.
  * Walking the packets reads packet headers only, no event.
  */
-import type { TracemarkError } from '../errors/index.js';
-import type { CompiledTrace } from './compiled-trace.js';
-import { asTracemarkError } from './errors.js';
-import { presentEvent } from './field-specs.js';
-import type { ClockClass, EnvValue } from './metadata.js';
-import { openStreamsAsync, openStreamsSync, type OpenedTraces } from './open-trace.js';
-import { NEED_DATA, type DiscardedInfo, type PacketInfo, type StreamHooks, type StreamReader } from './stream.js';
-import { displayName, type CtfType } from './tsdl-types.js';
+import type { TracemarkError } from '../../errors/index.js';
+import type { CompiledTrace } from '../decode/compiled-trace.js';
+import { asTracemarkError } from '../errors.js';
+import { presentEvent } from '../decode/field-specs.js';
+import type { ClockClass, EnvValue } from '../metadata/metadata.js';
+import { openStreamsAsync, openStreamsSync, type OpenedTraces } from '../input/open-trace.js';
+import { NEED_DATA, type DiscardedInfo, type PacketInfo, type StreamHooks, type StreamReader } from '../decode/stream.js';
+import { displayName, type CtfType } from '../metadata/tsdl-types.js';
 
 export interface FieldSummary {
   /** As in TraceEvent.fields (one leading `_` stripped). */

@@ -7,13 +7,13 @@
  * `header` builds nothing and only records what the event header means: integers named `id` set
  * the event id, clock-mapped integers (or unmapped ones named `timestamp`) update the clock.
  */
-import { DecodeError } from './errors.js';
+import { DecodeError } from '../errors.js';
 import { Cursor, align, byteIndex, pastEnd, readBitsSmall, readBitsWide, readCString } from './cursor.js';
-import { MetadataError } from './tsdl-lexer.js';
+import { MetadataError } from '../metadata/tsdl-lexer.js';
 import {
   alignmentOf, displayName, minSizeBits,
   type ArrayType, type CtfType, type EnumType, type IntType, type SequenceType, type StructType, type VariantType,
-} from './tsdl-types.js';
+} from '../metadata/tsdl-types.js';
 import { floatDecoder } from './decoder-float.js';
 
 export type Decoder = (c: Cursor) => unknown;

@@ -4,7 +4,7 @@
  * 64 Ki characters, encoded into one reused buffer, and written at once.
  */
 import { writeSync } from 'node:fs';
-import type { TraceEvent } from './event.js';
+import type { TraceEvent } from '../decode/event.js';
 import { formatEvent, type FormatOptions } from './format-event.js';
 
 const FLUSH_CHARS = 1 << 16;

@@ -5,8 +5,7 @@
  * as `corrupt`.
  */
 import { MetadataError } from './tsdl-lexer.js';
-import type { AttrValue } from './tsdl-parser.js';
-import type { FloatType, IntType, StringType } from './tsdl-types.js';
+import type { AttrValue, FloatType, IntType, StringType } from './tsdl-types.js';
 
 type Attrs = Map<string, AttrValue>;
 

@@ -4,7 +4,7 @@
  * Each field is rendered by its printf spec (FIELD_SPECS), or by its JS type when it has none.
  */
 import { blobDecoderFor } from './blob-decoders.js';
-import { FIELD_SPECS, type FieldSpecs, type TraceEvent } from './event.js';
+import { FIELD_SPECS, type FieldSpecs, type TraceEvent } from '../decode/event.js';
 
 /** Blobs longer than this are shown as their first bytes, `…` and their length. */
 export const BLOB_PREVIEW_BYTES = 32;

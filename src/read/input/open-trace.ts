@@ -6,13 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TracemarkError } from '../errors/index.js';
-import { compileTrace, type CompiledTrace } from './compiled-trace.js';
+import { TracemarkError } from '../../errors/index.js';
+import { compileTrace, type CompiledTrace } from '../decode/compiled-trace.js';
 import { discoverAsync, discoverSync, type TraceLocation } from './discover.js';
-import { ioError } from './errors.js';
-import { parseMetadata } from './metadata.js';
+import { ioError } from '../errors.js';
+import { parseMetadata } from '../metadata/metadata.js';
 import { AsyncFileSource, SyncFileSource, chunkBytesFor } from './source.js';
-import { StreamReader, type StreamHooks } from './stream.js';
+import { StreamReader, type StreamHooks } from '../decode/stream.js';
 
 export interface OpenedStream<S> {
   readonly reader: StreamReader;

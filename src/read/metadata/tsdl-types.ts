@@ -136,3 +136,9 @@ export function minSizeBits(type: CtfType): number {
 export function displayName(name: string): string {
   return name.charCodeAt(0) === 95 /* _ */ ? name.slice(1) : name;
 }
+
+/** A raw `name = value;` attribute as written in the metadata. */
+export type AttrValue =
+  | { readonly kind: 'int'; readonly value: bigint; readonly offset: number }
+  | { readonly kind: 'string'; readonly value: string; readonly offset: number }
+  | { readonly kind: 'ident'; readonly value: string; readonly offset: number };

@@ -3,7 +3,7 @@
  * Positions are in bits from the start of the current packet, because CTF measures alignment
  * from the packet start; `baseByte` locates that packet in `bytes`.
  */
-import { DecodeError } from './errors.js';
+import { DecodeError } from '../errors.js';
 
 const EMPTY = Buffer.alloc(0);
 const TWO_POW_32 = 4294967296;

@@ -1,6 +1,6 @@
 /** Decoders of IEEE 754 binary32 and binary64 fields (NaN, ±Infinity and -0 come out as is). */
 import { Cursor, align, byteIndex, pastEnd, readBitsSmall, readBitsWide } from './cursor.js';
-import type { FloatType } from './tsdl-types.js';
+import type { FloatType } from '../metadata/tsdl-types.js';
 
 // Scratch space to reinterpret bit-packed (not byte-aligned) floats.
 const scratch = new DataView(new ArrayBuffer(8));

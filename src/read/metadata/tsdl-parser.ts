@@ -5,13 +5,10 @@
  */
 import { MetadataError, tokenize, type Token } from './tsdl-lexer.js';
 import { TokenStream, checkAlign, describe } from './tsdl-tokens.js';
-import type { CtfType, EnumMapping, FieldDecl, StructType, VariantType } from './tsdl-types.js';
-import { parseFloatAttrs, parseIntegerAttrs, parseStringAttrs } from './tsdl-attrs.js';
+import type { AttrValue, CtfType, EnumMapping, FieldDecl, StructType, VariantType } from './tsdl-types.js';
 
-export type AttrValue =
-  | { readonly kind: 'int'; readonly value: bigint; readonly offset: number }
-  | { readonly kind: 'string'; readonly value: string; readonly offset: number }
-  | { readonly kind: 'ident'; readonly value: string; readonly offset: number };
+export type { AttrValue } from './tsdl-types.js';
+import { parseFloatAttrs, parseIntegerAttrs, parseStringAttrs } from './tsdl-attrs.js';
 
 export interface Block {
   readonly kind: 'trace' | 'env' | 'clock' | 'stream' | 'event';

@@ -5,8 +5,8 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { ioError } from './errors.js';
-import { NEED_DATA, type Pull, type StreamReader } from './stream.js';
+import { ioError } from '../errors.js';
+import { NEED_DATA, type Pull, type StreamReader } from '../decode/stream.js';
 
 export const DEFAULT_CHUNK_BYTES = 1 << 20;
 

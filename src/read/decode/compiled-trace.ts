@@ -2,16 +2,16 @@
  * TraceClass → decoders: every scope of every stream and event class is compiled once when the
  * trace is opened, so that metadata problems surface before any event is read.
  */
-import { TracemarkError } from '../errors/index.js';
-import { ClockConversion } from './clock.js';
+import { TracemarkError } from '../../errors/index.js';
+import { ClockConversion } from '../metadata/clock.js';
 import { DecoderCompiler, type Decoder, type Frame, type RootScope } from './decoder.js';
-import { corrupt, unsupported } from './errors.js';
+import { corrupt, unsupported } from '../errors.js';
 import type { FieldSpecs } from './event.js';
 import { presentEvent } from './field-specs.js';
 import { fastEventHeader } from './header-fast.js';
-import type { ClockClass, EventClass, StreamClass, TraceClass } from './metadata.js';
-import { MetadataError } from './tsdl-lexer.js';
-import type { CtfType, IntType, StructType } from './tsdl-types.js';
+import type { ClockClass, EventClass, StreamClass, TraceClass } from '../metadata/metadata.js';
+import { MetadataError } from '../metadata/tsdl-lexer.js';
+import type { CtfType, IntType, StructType } from '../metadata/tsdl-types.js';
 
 export interface CompiledEventClass {
   readonly id: number;

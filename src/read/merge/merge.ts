@@ -3,7 +3,7 @@
  * stream. Ties go to the lower stream index, and a stream has at most one event in the heap, so
  * the merge is stable (equal timestamps keep stream order, then file order within a stream).
  */
-import type { TraceEvent } from './event.js';
+import type { TraceEvent } from '../decode/event.js';
 
 interface Entry {
   event: TraceEvent;

@@ -8,7 +8,7 @@
  */
 import { Cursor, align, byteIndex, pastEnd } from './cursor.js';
 import type { Decoder } from './decoder.js';
-import type { CtfType, IntType, StructType } from './tsdl-types.js';
+import type { CtfType, IntType, StructType } from '../metadata/tsdl-types.js';
 
 function isInt(type: CtfType | undefined, sizeBits: number, alignBits: number): type is IntType {
   return type !== undefined && type.kind === 'int' && type.sizeBits === sizeBits && type.alignBits === alignBits && !type.signed;

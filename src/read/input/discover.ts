@@ -6,8 +6,8 @@
 import { readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TracemarkError } from '../errors/index.js';
-import { ioError } from './errors.js';
+import { TracemarkError } from '../../errors/index.js';
+import { ioError } from '../errors.js';
 
 export interface StreamFileLocation {
   readonly path: string;

@@ -4,13 +4,13 @@
  * the generator's suspend/resume machinery (about twice as fast per event). Reads, opening and
  * closing go through a slow path; calls made while it runs wait for it, in order.
  */
-import type { TracemarkError } from '../errors/index.js';
-import { asTracemarkError } from './errors.js';
-import type { TraceEvent } from './event.js';
+import type { TracemarkError } from '../../errors/index.js';
+import { asTracemarkError } from '../errors.js';
+import type { TraceEvent } from '../decode/event.js';
 import { MergeHeap } from './merge.js';
-import { collectDamage, openStreamsAsync, type OpenedTraces } from './open-trace.js';
-import type { AsyncFileSource } from './source.js';
-import { NEED_DATA, type StreamHooks } from './stream.js';
+import { collectDamage, openStreamsAsync, type OpenedTraces } from '../input/open-trace.js';
+import type { AsyncFileSource } from '../input/source.js';
+import { NEED_DATA, type StreamHooks } from '../decode/stream.js';
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 

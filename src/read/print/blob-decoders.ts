@@ -2,7 +2,7 @@
  * Decoders for `%pW` blob fields, used by formatEvent: a registered decoder turns the bytes into
  * something readable (a string, or any value rendered JSON-style).
  */
-import { TracemarkError } from '../errors/index.js';
+import { TracemarkError } from '../../errors/index.js';
 
 export type BlobDecoder = (bytes: Uint8Array) => unknown;
 

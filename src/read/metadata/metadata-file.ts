@@ -3,7 +3,7 @@
  * sequence of packets (CTF 1.8 §7.1: 37-byte packed header, magic 0x75D11D57, then text, then
  * padding). Keeps enough of the layout to map a text offset back to a file byte offset.
  */
-import { corrupt, unsupported } from './errors.js';
+import { corrupt, unsupported } from '../errors.js';
 
 const TSDL_MAGIC = 0x75d11d57;
 const TSDL_MAGIC_SWAPPED = 0x571dd175;

@@ -2,8 +2,8 @@
  * Metadata bytes → TraceClass: decodes the file (metadata-file.ts), parses the TSDL
  * (tsdl-parser.ts) and interprets the trace/env/clock/stream/event blocks with CTF's defaults.
  */
-import { TracemarkError } from '../errors/index.js';
-import { corrupt, unsupported } from './errors.js';
+import { TracemarkError } from '../../errors/index.js';
+import { corrupt, unsupported } from '../errors.js';
 import { decodeMetadataFile } from './metadata-file.js';
 import { MetadataError } from './tsdl-lexer.js';
 import { parseTsdl, type AttrValue, type Block } from './tsdl-parser.js';

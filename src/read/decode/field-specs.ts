@@ -2,9 +2,9 @@
  * Which printf spec each payload field is shown with. tracemark traces carry the marker format
  * (`/* tracemark.format = "..." *\/`); other traces get a spec derived from the TSDL type.
  */
-import { parseFormat } from '../format/parse.js';
-import type { EventClass } from './metadata.js';
-import { displayName, type CtfType, type IntType, type StructType } from './tsdl-types.js';
+import { parseFormat } from '../../format/parse.js';
+import type { EventClass } from '../metadata/metadata.js';
+import { displayName, type CtfType, type IntType, type StructType } from '../metadata/tsdl-types.js';
 
 export interface EventPresentation {
   /** Display field name (dotted for nested members) → spec. */
