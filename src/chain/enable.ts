@@ -6,6 +6,7 @@
 import type { Registration } from '../registry/index.js';
 import { setSwitch, type SwitchState } from '../marker/switch.js';
 import { createFire, type Probe, type Target } from './fire.js';
+import { processState } from '../process/state.js';
 
 export interface TargetSource {
   targetsFor(registration: Registration): Target[];
@@ -17,8 +18,10 @@ export interface MarkerState {
   readonly probes: Probe[];
 }
 
-const markers: MarkerState[] = [];
-const sources = new Set<TargetSource>();
+// Shared by every copy of tracemark in the process: a session of one copy enables the markers
+// of all (src/process/state.ts).
+const markers: MarkerState[] = processState.markerStates;
+const sources: Set<TargetSource> = processState.targetSources;
 
 export function addMarkerState(state: MarkerState): void {
   markers.push(state);

@@ -3,20 +3,18 @@
  * or survives on behalf of the application.
  */
 import { argumentStats } from '../ring/coerce.js';
+import { processState, type ChainCounters } from '../process/state.js';
 
 /** Read by every enabled marker before it reads the clock. */
-export const globalSwitch = { enabled: true };
+export const globalSwitch: { enabled: boolean } = processState.globalSwitch;
 
-export const chainStats = {
-  /** Exceptions thrown by probes (attach callbacks); the event goes on. */
-  probeErrors: 0,
-  /** Exceptions thrown by filter callbacks; that event is dropped for that session. */
-  filterErrors: 0,
-  /** Events rejected by a filter (expression or callback). */
-  filtered: 0,
-  /** Unexpected exceptions inside the tracer, swallowed so that the caller never sees them. */
-  internalErrors: 0,
-};
+/**
+ * probeErrors: exceptions thrown by probes (attach callbacks), the event goes on; filterErrors:
+ * thrown by filter callbacks, that event is dropped for that session; filtered: events rejected
+ * by a filter; internalErrors: unexpected exceptions inside the tracer, swallowed so that the
+ * caller never sees them. Shared by every copy of tracemark in the process.
+ */
+export const chainStats: ChainCounters = processState.chainStats;
 
 export interface TracingStats {
   probeErrors: number;

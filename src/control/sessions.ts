@@ -3,10 +3,12 @@
  * announced by tracemark itself (the one `tracemark record` starts in the traced process).
  */
 import type { Session } from '../session/index.js';
+import { processState } from '../process/state.js';
 
 export type SessionRole = 'control' | 'record';
 
-const tracked = new Map<Session, SessionRole>();
+// Shared by every copy of tracemark in the process: the CLI's session and the app's are listed.
+const tracked = processState.trackedSessions as Map<Session, SessionRole>;
 
 export function trackSession(session: Session, role: SessionRole): void {
   tracked.set(session, role);

@@ -5,6 +5,7 @@ import type { FormatArgs } from '../format/types.js';
 import { register } from '../registry/index.js';
 import { canGenerateCode } from '../ring/encode.js';
 import { createSwitch, type SwitchState } from './switch.js';
+import { processState, stateIsCompatible } from '../process/state.js';
 
 /** A marker: call it to fire the event; its properties describe the registered event. */
 export type Marker<F extends string = string> = ((...args: FormatArgs<F>) => void) & {
@@ -20,7 +21,8 @@ export type Marker<F extends string = string> = ((...args: FormatArgs<F>) => voi
   attach(probe: (...args: FormatArgs<F>) => void): () => void;
 };
 
-const markersById = new Map<number, Marker>();
+// Shared by every copy of tracemark in the process (src/process/state.ts).
+const markersById = processState.markersById as Map<number, Marker>;
 
 function markerFunctionSource(arity: number): string {
   const params = Array.from({ length: arity }, (_, i) => `a${i}`).join(', ');
@@ -85,7 +87,8 @@ export function marker<F extends string>(name: string, format: F): Marker<F> {
     },
   });
   markersById.set(registration.id, fn as unknown as Marker);
-  addMarkerState(state);
+  // A copy that cannot share the process state keeps its markers off (one warning at import).
+  if (stateIsCompatible) addMarkerState(state);
   return fn;
 }
 

@@ -1,5 +1,6 @@
 import { TracemarkError } from '../errors/index.js';
 import { parseFormat, validateMarkerName, type FieldInfo } from '../format/parse.js';
+import { processState } from '../process/state.js';
 
 /** What the registry knows of one marker: everything a trace reader needs to decode its events. */
 export interface Registration {
@@ -11,9 +12,10 @@ export interface Registration {
 
 export type RegistrationListener = (registration: Registration) => void;
 
-const byName = new Map<string, Registration>();
-const byId: Registration[] = [];
-const listeners = new Set<RegistrationListener>();
+// Shared by every copy of tracemark in the process (src/process/state.ts).
+const byName = processState.registrationsByName;
+const byId = processState.registrationsById;
+const listeners = processState.registrationListeners;
 
 /**
  * Registers a marker (or returns its existing registration). Throws ERR_FORMAT on a bad name or
@@ -60,7 +62,9 @@ export const registry = {
   },
   /** Calls `listener` for each marker registered from now on; returns a function that removes it. */
   onRegister(listener: RegistrationListener): () => void {
-    listeners.add(listener);
-    return () => { listeners.delete(listener); };
+    // Wrapped, so that the same function added twice (by two sessions) is two subscriptions.
+    const entry: RegistrationListener = (registration) => listener(registration);
+    listeners.add(entry);
+    return () => { listeners.delete(entry); };
   },
 };

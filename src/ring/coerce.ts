@@ -3,7 +3,9 @@
  * input"). Every coercion is counted; none calls user code (no valueOf/toString on objects), so a
  * hostile argument cannot throw into the tracer or the application.
  */
-export const argumentStats = { coerced: 0 };
+import { processState } from '../process/state.js';
+
+export const argumentStats: { coerced: number } = processState.argumentStats;
 
 /**
  * For integer fields of 32 bits or less (64-bit fields take bigints as they are). A bigint keeps

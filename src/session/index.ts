@@ -9,6 +9,7 @@ import { uuidToBytes } from '../ctf/metadata.js';
 import { TracemarkError } from '../errors/index.js';
 import { compileFilter, parseFilter } from '../filter/index.js';
 import { markerById, type Marker } from '../marker/index.js';
+import { processState } from '../process/state.js';
 import type { Registration } from '../registry/index.js';
 import { Channel, type ChannelOptions, type ChannelStats } from '../ring/channel.js';
 import { decodeEvents, type TraceEventLike } from './events.js';
@@ -38,7 +39,6 @@ export interface SessionStats {
   channels: Record<string, ChannelStats>;
 }
 
-let sessionCount = 0;
 
 /**
  * A recording session: rules that enable markers, channels (ring buffers) they write to, and an
@@ -68,8 +68,8 @@ export class Session implements TargetSource {
   error: TracemarkError | null = null;
 
   constructor(options: SessionOptions = {}) {
-    sessionCount++;
-    this.name = options.name ?? `session-${process.pid}-${sessionCount}`;
+    const number = ++processState.sessionCounter.count;
+    this.name = options.name ?? `session-${process.pid}-${number}`;
     this.output = options.output;
     this.flushIntervalMs = options.flushIntervalMs ?? 0;
     const channels = { default: {}, ...(options.channels ?? {}) };
