@@ -12,7 +12,7 @@ export const PRELOAD = join(ROOT, 'dist', 'src', 'cli', 'preload.js');
 /** Plain .js fixtures are not copied by tsc: they are used from the source tree. */
 export const FIXTURES = join(ROOT, 'test', 'cli', 'fixtures');
 export const CONTROL_FIXTURES = join(ROOT, 'test', 'control', 'fixtures');
-export const CTFCHECK = join(ROOT, '..', 'shared', 'ctf', 'ctfcheck.py');
+export const CTFCHECK = join(ROOT, 'test', 'support', 'ctfcheck.py');
 
 export interface RunResult {
   status: number | null;

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 /** Repository root, from dist/test/ctf/helpers.js or test/ctf/helpers.ts alike. */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));
-export const ctfcheckPath = resolve(repoRoot, '..', 'shared', 'ctf', 'ctfcheck.py');
+export const ctfcheckPath = resolve(repoRoot, 'test', 'support', 'ctfcheck.py');
 const bt2dumpPath = join(repoRoot, 'test', 'ctf', 'bt2dump.py');
 
 export function tempTraceDir(prefix: string): { dir: string; cleanup: () => void } {
@@ -24,9 +24,9 @@ export function trace(prefix: string): string {
 
 export interface CheckResult { status: number; output: string }
 
-/** Runs ../shared/ctf/ctfcheck.py (the real babeltrace2 reader): exit 3 on any reader warning. */
+/** Runs test/support/ctfcheck.py (the real babeltrace2 reader): exit 3 on any reader warning. */
 export function ctfcheck(dir: string, ...args: string[]): CheckResult {
-  const result = spawnSync('/usr/bin/python3', [ctfcheckPath, dir, ...args], { encoding: 'utf8' });
+  const result = spawnSync('/usr/bin/python3', [ctfcheckPath, dir, ...args], { encoding: 'utf8', timeout: 150_000 });
   return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
 }
 
