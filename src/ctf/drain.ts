@@ -5,6 +5,7 @@
  */
 import { writeSync } from 'node:fs';
 import { CTRL, PACKET, SUBBUF, readU64 } from '../ring/layout.js';
+import type { PacketSink } from './packet-sink.js';
 
 export interface RingView {
   readonly bytes: Uint8Array;
@@ -12,11 +13,17 @@ export interface RingView {
   readonly ctrl: Int32Array;
   readonly subbufSize: number;
   readonly subbufCount: number;
+  /** Stream file, or -1 when the packets go to the sink only. */
   readonly fd: number;
+  /**
+   * Also gets every packet (the relay sender). Without a file, a packet it refuses stays in the
+   * ring until it takes it: the ring fills and the tracer counts the events it drops.
+   */
+  readonly sink: PacketSink | null;
 }
 
-export function ringView(data: SharedArrayBuffer, ctrl: Int32Array, subbufSize: number, subbufCount: number, fd: number): RingView {
-  return { bytes: new Uint8Array(data), view: new DataView(data), ctrl, subbufSize, subbufCount, fd };
+export function ringView(data: SharedArrayBuffer, ctrl: Int32Array, subbufSize: number, subbufCount: number, fd: number, sink: PacketSink | null = null): RingView {
+  return { bytes: new Uint8Array(data), view: new DataView(data), ctrl, subbufSize, subbufCount, fd, sink };
 }
 
 function oldestCommitted(ring: RingView): number {
@@ -50,11 +57,14 @@ export function drainLocked(ring: RingView): number {
     if (Atomics.compareExchange(ring.ctrl, cell, SUBBUF.committed, SUBBUF.draining) !== SUBBUF.committed) continue;
     const start = index * ring.subbufSize;
     const packetBytes = readU64(ring.view, start + PACKET.packetSizeOffsetBytes) / 8;
+    let kept = false;
     try {
-      writeAll(ring.fd, ring.bytes, start, packetBytes);
+      if (ring.fd >= 0) writeAll(ring.fd, ring.bytes, start, packetBytes);
+      if (ring.sink !== null && !ring.sink.offer(ring.bytes, start, packetBytes) && ring.fd < 0) kept = true;
     } finally {
-      Atomics.store(ring.ctrl, cell, SUBBUF.free);
+      Atomics.store(ring.ctrl, cell, kept ? SUBBUF.committed : SUBBUF.free);
     }
+    if (kept) return count;
     count++;
   }
 }

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ringView, tryDrain, type RingView } from './drain.js';
+import { PortPacketSink, type PortSinkSpec } from './packet-sink.js';
 import { CTRL } from '../ring/layout.js';
 
 interface DrainerChannel {
@@ -19,10 +20,13 @@ interface DrainerData {
   /** [0]: doorbell counter, [1]: stop request, [2]: drainer ready. */
   doorbell: Int32Array;
   channels: DrainerChannel[];
+  /** Packets also go there (the relay sender's thread). */
+  sink?: PortSinkSpec;
 }
 
-const { doorbell, channels } = workerData as DrainerData;
-const rings: RingView[] = channels.map((c) => ringView(c.data, c.ctrl, c.subbufSize, c.subbufCount, c.fd));
+const { doorbell, channels, sink } = workerData as DrainerData;
+const rings: RingView[] = channels.map((c, index) => ringView(c.data, c.ctrl, c.subbufSize, c.subbufCount, c.fd,
+  sink === undefined ? null : new PortPacketSink(sink, index)));
 const failed = new Set<RingView>();
 
 function drainAll(): void {

@@ -10,16 +10,22 @@ import { registry, type Registration } from '../registry/index.js';
 import type { Channel } from '../ring/channel.js';
 import { CLOCK_ORIGIN_EPOCH_NS } from '../ring/clock.js';
 import { drainFinal, drainLocked, ringView, type RingView } from './drain.js';
+import { PortPacketSink, type PortSinkSpec } from './packet-sink.js';
 import { processEnv } from './env.js';
 import { eventBlock, metadataHead, metadataPacket, uuidToBytes } from './metadata.js';
 
 export interface TraceWriterOptions {
-  dir: string;
+  /** Trace directory; without it the packets go to `sink` only. */
+  dir?: string;
   uuid: string;
   channels: readonly Channel[];
   traceName: string;
   /** Called once when writing fails; the session then stops recording. */
   onError: (error: TracemarkError) => void;
+  /** Every packet also goes there: `drainer` for the drainer thread, `main` for the exit path. */
+  sink?: { drainer: PortSinkSpec; main: PortSinkSpec };
+  /** The drainer's doorbell, when another party (the sink's consumer) must be able to ring it. */
+  doorbell?: Int32Array;
 }
 
 /** How long process exit waits for the drainer thread to finish the packet it is writing. */
@@ -61,7 +67,7 @@ export class TraceWriter {
   private metadataFd = -1;
   private readonly rings: RingView[] = [];
   /** [0]: doorbell counter, [1]: stop request, [2]: drainer ready. */
-  private readonly doorbell = new Int32Array(new SharedArrayBuffer(12));
+  private readonly doorbell: Int32Array;
   private worker: Worker | null = null;
   private workerDone: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | null = null;
@@ -71,39 +77,48 @@ export class TraceWriter {
 
   constructor(options: TraceWriterOptions) {
     this.options = options;
+    this.doorbell = options.doorbell ?? new Int32Array(new SharedArrayBuffer(12));
   }
 
-  get dir(): string {
+  get dir(): string | undefined {
     return this.options.dir;
   }
 
+  /** For messages: the directory, or where the packets go instead. */
+  private get where(): string {
+    return this.options.dir ?? 'the relay';
+  }
+
   start(): void {
-    const { dir, uuid, channels, traceName } = this.options;
-    prepareTraceDir(dir);
+    const { dir, uuid, channels, traceName, sink } = this.options;
+    if (dir !== undefined) prepareTraceDir(dir);
     try {
-      this.metadataFd = openSync(join(dir, 'metadata'), 'w');
-      writeMetadataHead(this.metadataFd, uuid, traceName, registry.list());
-      fsyncSync(this.metadataFd);
+      if (dir !== undefined) {
+        this.metadataFd = openSync(join(dir, 'metadata'), 'w');
+        writeMetadataHead(this.metadataFd, uuid, traceName, registry.list());
+        fsyncSync(this.metadataFd);
+      }
       channels.forEach((channel, index) => {
-        const fd = openSync(join(dir, streamFileName(channel)), 'w');
-        this.rings.push(ringView(channel.data, channel.ctrl, channel.subbufSize, channel.subbufCount, fd));
+        const fd = dir === undefined ? -1 : openSync(join(dir, streamFileName(channel)), 'w');
+        const mainSink = sink === undefined ? null : new PortPacketSink(sink.main, index);
+        this.rings.push(ringView(channel.data, channel.ctrl, channel.subbufSize, channel.subbufCount, fd, mainSink));
         channel.setStreamIdentity(uuidToBytes(uuid), index);
         channel.onCommit = () => this.ring();
       });
     } catch (error) {
-      throw new TracemarkError('ERR_TRACE_IO', `cannot write trace in ${dir}: ${(error as Error).message}`, { file: dir, cause: error });
+      throw new TracemarkError('ERR_TRACE_IO', `cannot write trace in ${this.where}: ${(error as Error).message}`, { ...(dir === undefined ? {} : { file: dir }), cause: error });
     }
     // The event block must be on disk before any event of a late marker can be.
     this.unsubscribe = registry.onRegister((registration) => this.appendMetadata(eventBlock(registration)));
     this.startDrainer();
     process.on('exit', this.onExit);
     if (Atomics.wait(this.doorbell, 2, 0, DRAINER_START_TIMEOUT_MS) === 'timed-out') {
-      process.emitWarning(`tracemark: the drainer thread of ${dir} did not start within ${DRAINER_START_TIMEOUT_MS} ms; events may be lost until it does`);
+      process.emitWarning(`tracemark: the drainer thread of ${this.where} did not start within ${DRAINER_START_TIMEOUT_MS} ms; events may be lost until it does`);
     }
   }
 
   private appendMetadata(text: string): void {
-    if (this.closed || this.failed) return;
+    if (this.closed || this.failed || this.metadataFd < 0) return;
     try {
       writeSync(this.metadataFd, metadataPacket(text, uuidToBytes(this.options.uuid)));
     } catch (error) {
@@ -120,7 +135,9 @@ export class TraceWriter {
         channels: this.rings.map((r) => ({
           data: r.bytes.buffer, ctrl: r.ctrl, subbufSize: r.subbufSize, subbufCount: r.subbufCount, fd: r.fd,
         })),
+        ...(this.options.sink === undefined ? {} : { sink: this.options.sink.drainer }),
       },
+      transferList: this.options.sink === undefined ? [] : [this.options.sink.drainer.port],
     });
     this.worker = worker;
     this.workerDone = new Promise((resolve) => {
@@ -146,7 +163,8 @@ export class TraceWriter {
   private fail(why: string): void {
     if (this.failed) return;
     this.failed = true;
-    this.options.onError(new TracemarkError('ERR_TRACE_IO', `tracemark: tracing to ${this.options.dir} stopped: ${why}`, { file: this.options.dir }));
+    const { dir } = this.options;
+    this.options.onError(new TracemarkError('ERR_TRACE_IO', `tracemark: tracing to ${this.where} stopped: ${why}`, dir === undefined ? {} : { file: dir }));
   }
 
   /** Waits until every committed packet is on disk and the files are closed. */
@@ -174,7 +192,7 @@ export class TraceWriter {
       try {
         if (this.failed) return;
         if (!drainFinal(ring, EXIT_DRAIN_TIMEOUT_MS)) {
-          process.stderr.write(`tracemark: gave up waiting for the drainer of ${this.options.dir}\n`);
+          process.stderr.write(`tracemark: gave up waiting for the drainer of ${this.where}\n`);
           return;
         }
         // Losses since the last packet need a packet of their own, now that the ring has room.
@@ -185,8 +203,11 @@ export class TraceWriter {
       }
     });
     for (const ring of this.rings) {
+      if (ring.fd < 0) continue;
       try { closeSync(ring.fd); } catch { /* already closed */ }
     }
-    try { closeSync(this.metadataFd); } catch { /* already closed */ }
+    if (this.metadataFd >= 0) {
+      try { closeSync(this.metadataFd); } catch { /* already closed */ }
+    }
   }
 }

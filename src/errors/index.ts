@@ -13,7 +13,8 @@ export type TracemarkErrorCode =
   | 'ERR_TRACE_IO'
   | 'ERR_FILTER'
   | 'ERR_CONTROL'
-  | 'ERR_USAGE';
+  | 'ERR_USAGE'
+  | 'ERR_RELAY';
 
 export interface TracemarkErrorDetails {
   /** 0-based index in the offending text (format string or filter expression). */

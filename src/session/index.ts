@@ -12,6 +12,8 @@ import { markerById, type Marker } from '../marker/index.js';
 import { processState } from '../process/state.js';
 import type { Registration } from '../registry/index.js';
 import { Channel, type ChannelOptions, type ChannelStats } from '../ring/channel.js';
+import { RelaySender, type RelayStats } from '../relay/sender.js';
+import { parseRelayUrl } from '../relay/url.js';
 import { decodeEvents, type TraceEventLike } from './events.js';
 import { compilePattern, decidingRule, type Rule } from './rules.js';
 
@@ -24,7 +26,15 @@ export interface SessionOptions {
   name?: string;
   /** Closes a partly filled packet after this many ms, so that readers see slow streams. 0: never. */
   flushIntervalMs?: number;
+  /**
+   * Streams the trace to LTTng's relay daemon, `net://host[:ctrl[:data]]` (docs/relay.md), as a
+   * relay session named `name`. With `output` too, both get every packet.
+   */
+  relay?: string;
 }
+
+/** Live viewers should see an event within a second: close packets at least this often. */
+const RELAY_FLUSH_INTERVAL_MS = 500;
 
 export interface EnableOptions {
   channel?: string;
@@ -37,6 +47,8 @@ export type FilterCallback = (marker: Marker, values: readonly unknown[]) => boo
 export interface SessionStats {
   recording: boolean;
   channels: Record<string, ChannelStats>;
+  /** Present when the session streams to a relay daemon. */
+  relay?: RelayStats;
 }
 
 
@@ -58,6 +70,8 @@ export class Session implements TargetSource {
   private readonly filterCallbacks: FilterCallback[] = [];
   private readonly uuid = randomUUID();
   private writer: TraceWriter | null = null;
+  private relay: RelaySender | null = null;
+  private readonly relayUrl: string | undefined;
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly flushIntervalMs: number;
   /** Read by every enabled marker (a plain field: no accessor call on the hot path). */
@@ -71,7 +85,9 @@ export class Session implements TargetSource {
     const number = ++processState.sessionCounter.count;
     this.name = options.name ?? `session-${process.pid}-${number}`;
     this.output = options.output;
-    this.flushIntervalMs = options.flushIntervalMs ?? 0;
+    this.relayUrl = options.relay;
+    if (this.relayUrl !== undefined) parseRelayUrl(this.relayUrl);
+    this.flushIntervalMs = options.flushIntervalMs ?? (this.relayUrl === undefined ? 0 : RELAY_FLUSH_INTERVAL_MS);
     const channels = { default: {}, ...(options.channels ?? {}) };
     let index = 0;
     for (const [name, channelOptions] of Object.entries(channels)) {
@@ -145,19 +161,33 @@ export class Session implements TargetSource {
   start(): this {
     this.assertOpen();
     if (this.state.recording) return this;
-    if (this.output !== undefined && this.writer === null) {
+    const relay = this.relayUrl !== undefined && this.relay === null ? this.startRelay(this.relayUrl) : null;
+    if ((this.output !== undefined || relay !== null) && this.writer === null) {
       this.writer = new TraceWriter({
-        dir: this.output,
+        ...(this.output === undefined ? {} : { dir: this.output }),
         uuid: this.uuid,
         channels: this.channels,
         traceName: this.name,
         onError: (error) => this.fail(error),
+        ...(relay === null ? {} : { sink: relay.sinks(), doorbell: relay.doorbell }),
       });
-      this.writer.start();
+      try {
+        this.writer.start();
+      } catch (error) {
+        this.writer = null;
+        if (relay !== null) void relay.abort();
+        throw error;
+      }
+      // After the writer's own exit hook: the last packets it drains go to the relay first.
+      if (relay !== null) relay.attachExit();
+      this.relay = relay;
     }
     this.state.recording = true;
     if (this.flushIntervalMs > 0 && this.flushTimer === null) {
-      this.flushTimer = setInterval(() => { for (const c of this.channelMap.values()) c.flush(); }, this.flushIntervalMs);
+      this.flushTimer = setInterval(() => {
+        for (const c of this.channelMap.values()) c.flush();
+        this.relay?.tick(this.channels);
+      }, this.flushIntervalMs);
       this.flushTimer.unref();
     }
     if (!this.registered) {
@@ -167,6 +197,30 @@ export class Session implements TargetSource {
       recomputeAll();
     }
     return this;
+  }
+
+  private startRelay(url: string): RelaySender {
+    const relay = new RelaySender({
+      url,
+      sessionName: this.name,
+      uuid: this.uuid,
+      channels: this.channels,
+      traceName: this.name,
+      localCopy: this.output !== undefined,
+      liveTimerUs: Math.max(this.flushIntervalMs, 1) * 1000,
+    });
+    const why = relay.start();
+    if (why !== '') {
+      if (this.output === undefined) {
+        void relay.abort();
+        throw new TracemarkError('ERR_RELAY', `tracemark: session ${this.name}: ${why}`);
+      }
+      process.emitWarning(`tracemark: session ${this.name}: ${why}; recording into ${this.output}, and retrying the relay in the background`, { code: 'ERR_RELAY' });
+    }
+    relay.onState = (state, detail) => {
+      if (state === 'disconnected') process.emitWarning(`tracemark: session ${this.name}: lost the relay daemon at ${url} (${detail}); reconnecting`, { code: 'ERR_RELAY' });
+    };
+    return relay;
   }
 
   /** Stops recording and closes the partly filled sub-buffers, so that their events can be read. */
@@ -186,6 +240,7 @@ export class Session implements TargetSource {
     if (this.flushTimer !== null) clearInterval(this.flushTimer);
     if (this.registered) removeTargetSource(this);
     await this.writer?.close();
+    await this.relay?.close();
   }
 
   /** Writes what the buffers hold as a complete trace in `dir` (flight recorder). */
@@ -206,7 +261,7 @@ export class Session implements TargetSource {
   stats(): SessionStats {
     const channels: Record<string, ChannelStats> = {};
     for (const [name, channel] of this.channelMap) channels[name] = channel.stats();
-    return { recording: this.state.recording, channels };
+    return { recording: this.state.recording, channels, ...(this.relay === null ? {} : { relay: this.relay.stats() }) };
   }
 
   targetsFor(registration: Registration): Target[] {

@@ -1,0 +1,53 @@
+/**
+ * Packet sinks: where the drainer hands each committed packet besides (or instead of) its stream
+ * file. The port sink copies the packet to another thread (the relay sender) through a MessagePort,
+ * within a byte budget shared with that thread, which gives bytes back once it is done with them.
+ */
+import type { MessagePort } from 'node:worker_threads';
+
+export interface PacketSink {
+  /** Takes a copy of the packet, or returns false when it cannot now (budget spent). */
+  offer(bytes: Uint8Array, offsetBytes: number, lengthBytes: number): boolean;
+}
+
+/** Cells of a port sink's budget (Int32Array over a SharedArrayBuffer). */
+export const SINK_BUDGET = Object.freeze({ pendingBytes: 0, refusedPackets: 1, cells: 2 });
+
+/** What a thread needs to build port sinks: cloned into the drainer's workerData. */
+export interface PortSinkSpec {
+  port: MessagePort;
+  budget: Int32Array;
+  capacityBytes: number;
+}
+
+/** The message a port sink posts: channel index and the packet's bytes (transferred). */
+export interface SinkPacketMessage {
+  c: number;
+  b: ArrayBuffer;
+}
+
+export class PortPacketSink implements PacketSink {
+  private readonly spec: PortSinkSpec;
+  private readonly channelIndex: number;
+
+  constructor(spec: PortSinkSpec, channelIndex: number) {
+    this.spec = spec;
+    this.channelIndex = channelIndex;
+  }
+
+  offer(bytes: Uint8Array, offsetBytes: number, lengthBytes: number): boolean {
+    const { budget, capacityBytes, port } = this.spec;
+    const pending = Atomics.load(budget, SINK_BUDGET.pendingBytes);
+    // One packet always fits an empty budget, whatever its size.
+    if (pending > 0 && pending + lengthBytes > capacityBytes) {
+      Atomics.add(budget, SINK_BUDGET.refusedPackets, 1);
+      return false;
+    }
+    const copy = new Uint8Array(lengthBytes);
+    copy.set(bytes.subarray(offsetBytes, offsetBytes + lengthBytes));
+    Atomics.add(budget, SINK_BUDGET.pendingBytes, lengthBytes);
+    const message: SinkPacketMessage = { c: this.channelIndex, b: copy.buffer };
+    port.postMessage(message, [copy.buffer]);
+    return true;
+  }
+}

@@ -1,0 +1,288 @@
+/**
+ * A producer session on the relay daemon, as LTTng's consumer daemon runs one: creates the session
+ * (host name, session name), its trace chunk, a metadata stream and one stream per channel, sends
+ * the metadata, then each packet (data connection) with its index (control connection), and live
+ * beacons for idle streams. Reconnects with backoff when the relay goes away; each connection is
+ * a new session on the relay. Runs in the sender thread, never on the application's thread.
+ */
+import { PACKET, readU64 } from '../ring/layout.js';
+import {
+  addStreamMessage, beaconMessage, closeStreamMessage, createSessionMessage, createTraceChunkMessage,
+  dataHeader, parseAddStreamReply, LTTNG_OK, REPLY_BYTES, sendIndexMessage, sendMetadataMessage, streamsSentMessage,
+  type PacketIndex,
+} from './protocol.js';
+import { RelayConnection } from './connection.js';
+import type { RelayAddress } from './url.js';
+
+export interface ProducerConfig {
+  address: RelayAddress;
+  sessionName: string;
+  hostname: string;
+  /** Directory of this process's streams inside the relay session (`tracemark/<procname>-<pid>`). */
+  pathname: string;
+  /** Stream file names, one per channel (`default_0`). */
+  streamNames: readonly string[];
+  liveTimerUs: number;
+  /** 16 random bytes: identifies this process to the relay as a session daemon's UUID does. */
+  producerUuid: Uint8Array;
+  /**
+   * True when a local trace is written too: packets that arrive while the relay is unreachable are
+   * dropped at once (the relay's copy has a gap in packet_seq_num, which readers report as
+   * discarded packets). False: they wait, the ring fills, and the tracer counts discarded events.
+   */
+  dropWhileDisconnected: boolean;
+  connectTimeoutMs: number;
+  replyTimeoutMs: number;
+  backoffMinMs: number;
+  backoffMaxMs: number;
+}
+
+export interface ProducerEvents {
+  /** Connection state changes, for the session's stats and warnings. */
+  onState(state: 'connected' | 'disconnected', detail: string): void;
+  /** Called before the metadata is sent on a new connection: take in what was posted meanwhile. */
+  sync(): void;
+}
+
+export interface QueuedPacket {
+  channel: number;
+  bytes: Uint8Array;
+  /** Gives the bytes back to the drainer's budget; called once, when written or dropped. */
+  release: () => void;
+}
+
+interface StreamState {
+  handle: bigint;
+  nextNetSeq: bigint;
+}
+
+export interface ProducerCounters {
+  packetsSent: number;
+  packetsDropped: number;
+  bytesSent: number;
+  connections: number;
+  beacons: number;
+}
+
+function packetIndex(bytes: Uint8Array): PacketIndex {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return {
+    packetSizeBits: readU64(view, PACKET.packetSizeOffsetBytes),
+    contentSizeBits: readU64(view, PACKET.contentSizeOffsetBytes),
+    timestampBegin: readU64(view, PACKET.timestampBeginOffsetBytes),
+    timestampEnd: readU64(view, PACKET.timestampEndOffsetBytes),
+    eventsDiscarded: readU64(view, PACKET.eventsDiscardedOffsetBytes),
+    streamClassId: view.getUint32(PACKET.streamIdOffsetBytes, true),
+    streamInstanceId: readU64(view, PACKET.streamInstanceIdOffsetBytes),
+    packetSeqNum: readU64(view, PACKET.seqNumOffsetBytes),
+  };
+}
+
+function epochSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+export class RelayProducer {
+  private readonly config: ProducerConfig;
+  private readonly events: ProducerEvents;
+  private readonly metadata: Uint8Array[] = [];
+  private readonly queue: QueuedPacket[] = [];
+  private connection: RelayConnection | null = null;
+  /** Releases of packets written to the current connection whose write has not completed. */
+  private readonly inflight = new Set<() => void>();
+  private streams: StreamState[] = [];
+  private metadataHandle = 0n;
+  /** packet_seq_num of the last packet handled (sent or dropped) per channel; -1: none yet. */
+  private readonly lastSeq: number[];
+  private readonly activeSinceBeacon: boolean[];
+  private epoch = 0;
+  private closing = false;
+  private closed = false;
+  private backoffMs: number;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private connecting: Promise<void> | null = null;
+  readonly counters: ProducerCounters = { packetsSent: 0, packetsDropped: 0, bytesSent: 0, connections: 0, beacons: 0 };
+  lastError = '';
+
+  constructor(config: ProducerConfig, events: ProducerEvents) {
+    this.config = config;
+    this.events = events;
+    this.backoffMs = config.backoffMinMs;
+    this.lastSeq = config.streamNames.map(() => -1);
+    this.activeSinceBeacon = config.streamNames.map(() => false);
+  }
+
+  get connected(): boolean {
+    return this.connection !== null && !this.connection.closed && this.streams.length > 0;
+  }
+
+  /** First attempt; resolves with the error text, or '' once connected. Retries go on by themselves. */
+  async start(): Promise<string> {
+    await this.connect();
+    return this.connected ? '' : this.lastError;
+  }
+
+  addMetadata(packet: Uint8Array): void {
+    this.metadata.push(packet);
+    const connection = this.connection;
+    if (this.connected && connection !== null) connection.post(sendMetadataMessage(this.metadataHandle, packet));
+  }
+
+  enqueue(packet: QueuedPacket): void {
+    if (this.closed || (!this.connected && this.config.dropWhileDisconnected)) {
+      this.drop(packet);
+      return;
+    }
+    this.queue.push(packet);
+    this.pump();
+  }
+
+  /**
+   * After the session closed every partly filled packet at `timestampNs` with `packetsCommitted`
+   * packets so far: tells live viewers that an idle stream has nothing before that time. Sent only
+   * once every packet committed before is handled, so that it never overtakes one of them.
+   */
+  beacon(channel: number, timestampNs: number, packetsCommitted: number): void {
+    const active = this.activeSinceBeacon[channel];
+    this.activeSinceBeacon[channel] = false;
+    const stream = this.streams[channel];
+    const connection = this.connection;
+    if (active || !this.connected || connection === null || stream === undefined) return;
+    if (packetsCommitted === 0 || this.lastSeq[channel] < packetsCommitted - 1) return;
+    this.counters.beacons++;
+    connection.command(beaconMessage(stream.handle, stream.nextNetSeq - 1n, timestampNs, 0), 'a live beacon').catch(() => {});
+  }
+
+  private drop(packet: QueuedPacket): void {
+    this.counters.packetsDropped++;
+    this.noteHandled(packet);
+    packet.release();
+  }
+
+  private noteHandled(packet: QueuedPacket): void {
+    const view = new DataView(packet.bytes.buffer, packet.bytes.byteOffset, packet.bytes.byteLength);
+    this.lastSeq[packet.channel] = readU64(view, PACKET.seqNumOffsetBytes);
+  }
+
+  private pump(): void {
+    const connection = this.connection;
+    if (!this.connected || connection === null) return;
+    while (this.queue.length > 0) {
+      const packet = this.queue.shift() as QueuedPacket;
+      const stream = this.streams[packet.channel];
+      const netSeq = stream.nextNetSeq++;
+      const length = packet.bytes.byteLength;
+      connection.data.write(dataHeader(stream.handle, netSeq, length));
+      const release = (): void => {
+        if (!this.inflight.delete(release)) return;
+        packet.release();
+      };
+      this.inflight.add(release);
+      connection.data.write(packet.bytes, release);
+      connection.command(sendIndexMessage(stream.handle, netSeq, packetIndex(packet.bytes)), 'a packet index').catch(() => {});
+      this.counters.packetsSent++;
+      this.counters.bytesSent += length;
+      this.activeSinceBeacon[packet.channel] = true;
+      this.noteHandled(packet);
+    }
+  }
+
+  private connect(): Promise<void> {
+    if (this.connecting !== null) return this.connecting;
+    this.connecting = this.establish().finally(() => { this.connecting = null; });
+    return this.connecting;
+  }
+
+  private async establish(): Promise<void> {
+    const config = this.config;
+    let connection: RelayConnection | null = null;
+    try {
+      connection = await RelayConnection.open(config.address, { connectTimeoutMs: config.connectTimeoutMs, replyTimeoutMs: config.replyTimeoutMs });
+      if (this.closing) { connection.destroy(); return; }
+      this.epoch++;
+      const creationTimeS = epochSeconds();
+      await connection.createSession(createSessionMessage({
+        sessionName: config.sessionName,
+        hostname: config.hostname,
+        liveTimerUs: config.liveTimerUs,
+        producerUuid: config.producerUuid,
+        sessionId: this.epoch,
+        creationTimeS,
+      }));
+      await connection.command(createTraceChunkMessage(0, creationTimeS), 'to create the trace chunk');
+      // A new relay session after a reconnection: its own directory, so nothing is overwritten.
+      const pathname = this.epoch === 1 ? config.pathname : `${config.pathname}-${this.epoch}`;
+      const addStream = async (name: string): Promise<bigint> => {
+        const reply = parseAddStreamReply(await (connection as RelayConnection).request(addStreamMessage(name, pathname, 0), REPLY_BYTES.addStream));
+        if (reply.retCode !== LTTNG_OK) throw new Error(`the relay daemon refused stream ${name} (code ${reply.retCode})`);
+        return reply.handle;
+      };
+      const metadataHandle = await addStream('metadata');
+      this.events.sync();
+      const streams: StreamState[] = [];
+      for (const name of config.streamNames) streams.push({ handle: await addStream(name), nextNetSeq: 0n });
+      if (this.metadata.length > 0) connection.post(sendMetadataMessage(metadataHandle, Buffer.concat(this.metadata)));
+      await connection.command(streamsSentMessage(), 'the end of the stream list');
+      this.connection = connection;
+      this.metadataHandle = metadataHandle;
+      this.streams = streams;
+      this.counters.connections++;
+      this.backoffMs = config.backoffMinMs;
+      this.lastError = '';
+      connection.onClose((error) => this.onLost(connection as RelayConnection, error));
+      this.events.onState('connected', `${config.address.url}, session ${config.sessionName}`);
+      this.pump();
+    } catch (error) {
+      connection?.destroy();
+      this.lastError = (error as Error).message;
+      this.scheduleRetry();
+    }
+  }
+
+  private onLost(connection: RelayConnection, error: Error): void {
+    if (this.connection !== connection) return;
+    this.connection = null;
+    this.streams = [];
+    for (const release of [...this.inflight]) release();
+    if (this.closing) return;
+    this.lastError = error.message;
+    this.events.onState('disconnected', error.message);
+    if (this.config.dropWhileDisconnected) for (const packet of this.queue.splice(0)) this.drop(packet);
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.closing || this.retryTimer !== null) return;
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, this.config.backoffMaxMs);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.connect();
+    }, delay);
+  }
+
+  /** Sends what is queued, closes the streams (last sequence numbers), then the sockets. */
+  async close(timeoutMs: number): Promise<void> {
+    if (this.closed) return;
+    this.closing = true;
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const connection = this.connection;
+    const finish = async (): Promise<void> => {
+      if (this.connected && connection !== null) {
+        this.pump();
+        const closes = this.streams.map((stream) => connection.command(closeStreamMessage(stream.handle, stream.nextNetSeq - 1n), 'to close a stream'));
+        closes.push(connection.command(closeStreamMessage(this.metadataHandle, 0n), 'to close the metadata stream'));
+        await Promise.allSettled(closes);
+        await connection.end();
+      }
+    };
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([finish(), new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); })]);
+    clearTimeout(timer);
+    this.closed = true;
+    connection?.destroy();
+    for (const release of [...this.inflight]) release();
+    for (const packet of this.queue.splice(0)) this.drop(packet);
+  }
+}

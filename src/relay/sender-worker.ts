@@ -1,0 +1,113 @@
+/**
+ * The relay sender thread: receives copies of committed packets from the drainer thread (and, at
+ * exit, from the main thread), metadata and beacon ticks from the main thread, and streams them to
+ * lttng-relayd. Its own event loop does the networking: the application's thread never waits for
+ * the network, and a stalled relay only fills the budget shared with the drainer.
+ */
+import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { SINK_BUDGET, type SinkPacketMessage } from '../ctf/packet-sink.js';
+import { RelayProducer, type ProducerConfig } from './producer.js';
+import { SENDER_STATE, SENDER_STATUS, type SenderMessage } from './sender-status.js';
+
+interface SenderData {
+  config: ProducerConfig;
+  drainerPort: MessagePort;
+  mainPort: MessagePort;
+  budget: Int32Array;
+  doorbell: Int32Array;
+  status: Int32Array;
+  closeTimeoutMs: number;
+}
+
+const { config, drainerPort, mainPort, budget, doorbell, status, closeTimeoutMs } = workerData as SenderData;
+
+function publish(): void {
+  const counters = producer.counters;
+  Atomics.store(status, SENDER_STATUS.packetsSent, counters.packetsSent);
+  Atomics.store(status, SENDER_STATUS.packetsDropped, counters.packetsDropped);
+  Atomics.store(status, SENDER_STATUS.connections, counters.connections);
+  Atomics.store(status, SENDER_STATUS.beacons, counters.beacons);
+}
+
+const producer = new RelayProducer(config, {
+  onState(state, detail) {
+    Atomics.store(status, SENDER_STATUS.state, state === 'connected' ? SENDER_STATE.connected : SENDER_STATE.retrying);
+    publish();
+    mainPort.postMessage({ type: 'state', state, detail });
+  },
+  sync: () => drainMainPort(),
+});
+
+function enqueue(message: SinkPacketMessage): void {
+  const length = message.b.byteLength;
+  producer.enqueue({
+    channel: message.c,
+    bytes: new Uint8Array(message.b),
+    release: () => {
+      Atomics.sub(budget, SINK_BUDGET.pendingBytes, length);
+      // A drainer without a stream file may be holding packets back for budget: wake it.
+      Atomics.add(doorbell, 0, 1);
+      Atomics.notify(doorbell, 0);
+    },
+  });
+}
+
+let closing = false;
+
+async function close(): Promise<void> {
+  if (closing) return;
+  closing = true;
+  drainDrainerPort();
+  await producer.close(closeTimeoutMs);
+  publish();
+  Atomics.store(status, SENDER_STATUS.state, SENDER_STATE.closed);
+  Atomics.store(status, SENDER_STATUS.closed, 1);
+  Atomics.notify(status, SENDER_STATUS.closed);
+  drainerPort.close();
+  mainPort.close();
+}
+
+function handleMain(message: SenderMessage | SinkPacketMessage): void {
+  if (!('type' in message)) {
+    enqueue(message);
+  } else if (message.type === 'metadata') {
+    producer.addMetadata(new Uint8Array(message.b));
+  } else if (message.type === 'beacon') {
+    producer.beacon(message.c, message.ts, message.packets);
+  } else if (message.type === 'close') {
+    void close();
+  }
+  publish();
+}
+
+/** Packets the drainer posted before what the main thread sends now: keeps each stream in order. */
+function drainDrainerPort(): void {
+  for (let m = receiveMessageOnPort(drainerPort); m !== undefined; m = receiveMessageOnPort(drainerPort)) {
+    enqueue(m.message as SinkPacketMessage);
+  }
+}
+
+/** Metadata the main thread posted before the events of a packet: sent before that packet. */
+function drainMainPort(): void {
+  for (let m = receiveMessageOnPort(mainPort); m !== undefined; m = receiveMessageOnPort(mainPort)) {
+    handleMain(m.message as SenderMessage);
+  }
+}
+
+drainerPort.on('message', (message: SinkPacketMessage) => {
+  drainMainPort();
+  enqueue(message);
+  publish();
+});
+mainPort.on('message', (message: SenderMessage | SinkPacketMessage) => {
+  if ('type' in message && message.type === 'close') drainDrainerPort();
+  else if (!('type' in message)) drainDrainerPort();
+  handleMain(message);
+});
+
+const firstError = await producer.start();
+publish();
+Atomics.store(status, SENDER_STATUS.state, firstError === '' ? SENDER_STATE.connected : SENDER_STATE.retrying);
+mainPort.postMessage({ type: 'first', error: firstError });
+Atomics.store(status, SENDER_STATUS.firstAttemptDone, 1);
+Atomics.notify(status, SENDER_STATUS.firstAttemptDone);
