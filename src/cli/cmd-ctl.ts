@@ -28,6 +28,9 @@ Commands:
 Options:
       --filter EXPR        enable: record only events whose fields match EXPR (docs/filters.md)
       --output DIR         enable: the control session writes a trace into DIR while recording
+      --relay URL          enable: the control session streams to lttng-relayd at URL,
+                           net://host[:ctrl[:data]] (docs/relay.md), with --output too if given
+      --name NAME          enable, with --relay: the session name on the relay
       --json               print the reply as JSON instead of text
       --timeout MS         give up after MS milliseconds without a reply (default 30000)
   -h, --help               this help
@@ -42,7 +45,8 @@ const ARGUMENTS: Record<string, string | null> = {
 };
 
 function describeSession(s: SessionInfo): string {
-  const kind = s.output === undefined ? `flight recorder (${s.mode})` : `writing to ${s.output}`;
+  const local = s.output === undefined ? (s.relay === undefined ? `flight recorder (${s.mode})` : '') : `writing to ${s.output}`;
+  const kind = s.relay === undefined ? local : `${local === '' ? '' : `${local}, `}streaming to ${s.relay}`;
   return `${s.name} (${s.role}): ${s.recording ? 'recording' : 'not recording'}, ${kind}, ${formatCount(s.events)} events, ${formatCount(s.lost)} lost`;
 }
 
@@ -87,6 +91,8 @@ export const ctlCommand: Command = {
     const parsed = parseArgs(args, [
       { name: 'filter', value: true },
       { name: 'output', value: true },
+      { name: 'relay', value: true },
+      { name: 'name', value: true },
       { name: 'json' },
       { name: 'timeout', value: true },
     ], { command: 'ctl' });
@@ -107,9 +113,12 @@ export const ctlCommand: Command = {
     if (unexpected !== undefined) throw usageError(`ctl ${cmd}: unexpected argument ${JSON.stringify(unexpected)}`);
     const filter = optionValue(parsed, 'filter');
     const output = optionValue(parsed, 'output');
-    if (cmd !== 'enable' && (filter !== undefined || output !== undefined)) {
-      throw usageError(`ctl ${cmd}: --filter and --output go with enable only`);
+    const relay = optionValue(parsed, 'relay');
+    const name = optionValue(parsed, 'name');
+    if (cmd !== 'enable' && (filter !== undefined || output !== undefined || relay !== undefined || name !== undefined)) {
+      throw usageError(`ctl ${cmd}: --filter, --output, --relay and --name go with enable only`);
     }
+    if (name !== undefined && relay === undefined) throw usageError('ctl enable: --name goes with --relay');
     if (filter !== undefined) parseFilter(filter); // report ERR_FILTER here, with its position
     const timeoutMs = integerOption(parsed, 'timeout', 1, 3_600_000) ?? 30_000;
 
@@ -118,6 +127,8 @@ export const ctlCommand: Command = {
     if (cmd === 'snapshot') body.dir = resolve(argument as string);
     if (filter !== undefined) body.filter = filter;
     if (output !== undefined) body.output = resolve(output);
+    if (relay !== undefined) body.relay = relay;
+    if (name !== undefined) body.name = name;
 
     const reply: Reply = await controlRequest(Number(pidText), body, { timeoutMs });
     if (flag(parsed, 'json')) {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { constants, tmpdir } from 'node:os';
+import { constants, hostname, tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { TracemarkError } from '../errors/index.js';
 import { flag, integerOption, optionValue, optionValues, parseArgs, usageError } from './args.js';
@@ -10,6 +10,8 @@ import { CONTROL_ENV, RECORD_CONFIG_VERSION, RECORD_ENV, type RecordConfig } fro
 import { ProgressLine } from './record-progress.js';
 import { recordSummary } from './record-summary.js';
 import { EventSelector } from './trace-input.js';
+import { probeRelay } from '../relay/probe.js';
+import { parseRelayUrl } from '../relay/url.js';
 
 const HELP = `Usage: tracemark record [options] -- node [node-options] app.js [arguments]
 
@@ -29,6 +31,11 @@ Options:
       --subbuf-size BYTES size of a ring sub-buffer (= CTF packet); k/m suffixes; default 1m
       --subbuf-count N    sub-buffers per ring; default 4
       --control           let tracemark ctl PID control the program too (TRACEMARK_CONTROL=1)
+      --relay URL         stream the trace to LTTng's relay daemon too, net://host[:ctrl[:data]]
+                          (docs/relay.md); without -o, to the relay only
+      --name NAME         session name (on the relay: live viewers attach to
+                          net://host:5344/host/HOSTNAME/NAME); default with --relay:
+                          tracemark, otherwise session-PID-1
   -q, --quiet             no progress line, no summary
   -h, --help              this help
 
@@ -106,6 +113,8 @@ export const recordCommand: Command = {
       { name: 'subbuf-size', value: true },
       { name: 'subbuf-count', value: true },
       { name: 'control' },
+      { name: 'relay', value: true },
+      { name: 'name', value: true },
       { name: 'quiet', short: 'q' },
     ], { command: 'record', stopAtPositional: true });
     if (flag(parsed, 'help')) {
@@ -122,9 +131,20 @@ export const recordCommand: Command = {
     const preloadUrl = new URL('./preload.js', import.meta.url).href;
     const { file, args: childArgs } = commandLine(parsed.rest ?? [], preloadUrl);
 
-    const output = resolve(optionValue(parsed, 'output') ?? `tracemark-${stamp(new Date())}-${process.pid}`);
-    checkOutputDir(output);
-    const shownDir = relative(process.cwd(), output).startsWith('..') ? output : relative(process.cwd(), output) || '.';
+    // --- relay (docs/relay.md): checked before the program runs, so that a typo costs no run.
+    const relay = optionValue(parsed, 'relay');
+    // One name for every process recorded into a relay, so that one live viewer sees them all.
+    const name = optionValue(parsed, 'name') ?? (relay === undefined ? undefined : 'tracemark');
+    if (relay !== undefined) {
+      if (flag(parsed, 'overwrite')) throw usageError('record: --overwrite keeps events in memory; it cannot stream to a relay (--relay)');
+      try { parseRelayUrl(relay); } catch (error) { throw usageError(`record --relay: ${(error as Error).message}`); }
+      await probeRelay(relay);
+    }
+    const outputGiven = optionValue(parsed, 'output');
+    const output = relay !== undefined && outputGiven === undefined ? undefined : resolve(outputGiven ?? `tracemark-${stamp(new Date())}-${process.pid}`);
+    // --- end relay
+    if (output !== undefined) checkOutputDir(output);
+    const shownDir = output === undefined ? '' : relative(process.cwd(), output).startsWith('..') ? output : relative(process.cwd(), output) || '.';
     const quiet = flag(parsed, 'quiet');
     const progressWanted = !quiet && process.stderr.isTTY === true;
     const statusDir = progressWanted ? mkdtempSync(join(tmpdir(), 'tracemark-record-')) : undefined;
@@ -132,7 +152,9 @@ export const recordCommand: Command = {
 
     const config: RecordConfig = {
       v: RECORD_CONFIG_VERSION,
-      output,
+      ...(output === undefined ? {} : { output }),
+      ...(relay === undefined ? {} : { relay }),
+      ...(name === undefined ? {} : { name }),
       patterns: patterns.length > 0 ? patterns : ['*'],
       overwrite: flag(parsed, 'overwrite'),
       ...(filter === undefined ? {} : { filter }),
@@ -143,7 +165,7 @@ export const recordCommand: Command = {
     const env: NodeJS.ProcessEnv = { ...process.env, [RECORD_ENV]: JSON.stringify(config) };
     if (flag(parsed, 'control')) env[CONTROL_ENV] = '1';
 
-    const progress = statusFile === undefined ? undefined : new ProgressLine(statusFile, output, config.overwrite);
+    const progress = statusFile === undefined ? undefined : new ProgressLine(statusFile, output ?? '', config.overwrite);
     progress?.start();
     let exitCode: number;
     try {
@@ -152,7 +174,8 @@ export const recordCommand: Command = {
       progress?.stop();
       if (statusDir !== undefined) rmSync(statusDir, { recursive: true, force: true });
     }
-    if (!quiet) process.stderr.write(`${recordSummary(output, shownDir).join('\n')}\n`);
+    if (!quiet && output !== undefined) process.stderr.write(`${recordSummary(output, shownDir).join('\n')}\n`);
+    if (!quiet && relay !== undefined) process.stderr.write(`tracemark: streamed to ${relay} as session ${name as string}; live: babeltrace2 net://RELAYHOST:5344/host/${hostname()}/${name as string}\n`);
     return exitCode;
   },
 };

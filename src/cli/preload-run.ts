@@ -47,7 +47,11 @@ function startRecording(config: RecordConfig): void {
     ...(config.name === undefined ? {} : { name: config.name }),
     // Writing mode: close partly filled packets every second, so that a process killed with
     // SIGKILL loses at most about a second of events and slow streams show up in the progress.
-    ...(config.overwrite ? {} : { output: config.output, flushIntervalMs: 1000 }),
+    // Streaming to a relay: the session's own, shorter default, for live viewers.
+    ...(config.overwrite ? {} : {
+      ...(config.output === undefined ? {} : { output: config.output }),
+      ...(config.relay === undefined ? { flushIntervalMs: 1000 } : { relay: config.relay }),
+    }),
   });
   for (const pattern of config.patterns) {
     session.enable(pattern, config.filter === undefined ? {} : { filter: config.filter });
@@ -64,7 +68,7 @@ function startRecording(config: RecordConfig): void {
   process.on('exit', () => {
     if (config.overwrite) {
       try {
-        session.snapshotSync(config.output);
+        session.snapshotSync(config.output as string);
       } catch (error) {
         process.stderr.write(`${errorLine(error)}\n`);
       }

@@ -12,8 +12,10 @@ export const RECORD_CONFIG_VERSION = 1;
 
 export interface RecordConfig {
   v: number;
-  /** Absolute trace directory. */
-  output: string;
+  /** Absolute trace directory; absent when the trace only goes to a relay daemon. */
+  output?: string;
+  /** Relay daemon URL (net://host[:ctrl[:data]]): stream the trace there too. */
+  relay?: string;
   /** Marker name patterns to enable (at least one). */
   patterns: string[];
   filter?: string;
@@ -51,7 +53,10 @@ export function parseRecordConfig(text: string): RecordConfig {
   if (typeof value !== 'object' || value === null) bad('not an object');
   const c = value as Record<string, unknown>;
   if (c.v !== RECORD_CONFIG_VERSION) bad(`version ${JSON.stringify(c.v)} is not ${RECORD_CONFIG_VERSION}`);
-  if (typeof c.output !== 'string' || c.output === '') bad('"output" must be a path');
+  if (c.relay !== undefined && (typeof c.relay !== 'string' || c.relay === '')) bad('"relay" must be a URL');
+  if (c.relay === undefined || c.output !== undefined) {
+    if (typeof c.output !== 'string' || c.output === '') bad('"output" must be a path');
+  }
   if (!Array.isArray(c.patterns) || c.patterns.length === 0 || !c.patterns.every((p) => typeof p === 'string')) bad('"patterns" must be a non-empty list of strings');
   for (const key of ['filter', 'statusFile', 'name'] as const) {
     if (c[key] !== undefined && typeof c[key] !== 'string') bad(`"${key}" must be a string`);
@@ -61,7 +66,8 @@ export function parseRecordConfig(text: string): RecordConfig {
   }
   return {
     v: RECORD_CONFIG_VERSION,
-    output: c.output,
+    ...(c.output === undefined ? {} : { output: c.output as string }),
+    ...(c.relay === undefined ? {} : { relay: c.relay as string }),
     patterns: c.patterns as string[],
     overwrite: c.overwrite === true,
     ...(c.filter === undefined ? {} : { filter: c.filter as string }),

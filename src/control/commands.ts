@@ -29,19 +29,25 @@ export class ControlCommands {
   private session: Session | null = null;
 
   private describe(session: Session): string {
-    return session.output === undefined ? 'flight recorder (memory only; use snapshot)' : `writing to ${session.output}`;
+    const relay = session.relayUrl === undefined ? '' : `streaming to ${session.relayUrl} as ${session.name}`;
+    if (session.output === undefined) return relay === '' ? 'flight recorder (memory only; use snapshot)' : relay;
+    return `writing to ${session.output}${relay === '' ? '' : `, ${relay}`}`;
   }
 
-  private getOrCreate(output: string | undefined): Session {
+  private getOrCreate(output: string | undefined, relay?: string, name?: string): Session {
     if (this.session !== null) {
       if (output !== undefined && this.session.output !== output) {
         throw controlError(`the control session already exists (${this.describe(this.session)}); close it first to record into ${output}`);
       }
+      if (relay !== undefined && this.session.relayUrl !== relay) {
+        throw controlError(`the control session already exists (${this.describe(this.session)}); close it first to stream to ${relay}`);
+      }
       return this.session;
     }
     const session = new Session({
-      name: `control-${process.pid}`,
-      ...(output === undefined ? { channels: { default: FLIGHT_RECORDER_CHANNEL } } : { output, flushIntervalMs: 1000 }),
+      name: name ?? `control-${process.pid}`,
+      ...(relay !== undefined ? { relay, ...(output === undefined ? {} : { output }) }
+        : output === undefined ? { channels: { default: FLIGHT_RECORDER_CHANNEL } } : { output, flushIntervalMs: 1000 }),
     });
     this.session = session;
     trackSession(session, 'control');
@@ -61,7 +67,7 @@ export class ControlCommands {
         const output = absoluteDir(request.output, 'output');
         // Validate before creating a session, so that a typo leaves nothing behind.
         const creating = this.session === null;
-        const session = this.getOrCreate(output);
+        const session = this.getOrCreate(output, request.relay, request.name);
         try {
           session.enable(request.pattern as string, request.filter === undefined ? {} : { filter: request.filter });
         } catch (error) {

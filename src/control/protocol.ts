@@ -31,6 +31,10 @@ export interface ControlRequest {
   output?: string;
   /** snapshot: absolute directory */
   dir?: string;
+  /** enable: relay daemon URL; the control session then streams there (docs/relay.md) */
+  relay?: string;
+  /** enable, with relay: session name on the relay */
+  name?: string;
 }
 
 export interface ErrorReply {
@@ -131,12 +135,16 @@ export function parseRequest(line: string): ControlRequest {
   const filter = optionalString(record, 'filter', id);
   const output = optionalString(record, 'output', id);
   const dir = optionalString(record, 'dir', id);
+  const relay = optionalString(record, 'relay', id);
+  const name = optionalString(record, 'name', id);
   if ((cmd === 'enable' || cmd === 'disable') && pattern === undefined) throw new ProtocolError(`${cmd} needs "pattern"`, id);
   if (cmd === 'snapshot' && dir === undefined) throw new ProtocolError('snapshot needs "dir"', id);
   if (pattern !== undefined) request.pattern = pattern;
   if (filter !== undefined) request.filter = filter;
   if (output !== undefined) request.output = output;
   if (dir !== undefined) request.dir = dir;
+  if (relay !== undefined) request.relay = relay;
+  if (name !== undefined) request.name = name;
   return request;
 }
 

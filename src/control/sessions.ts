@@ -23,6 +23,8 @@ export interface SessionInfo {
   role: SessionRole;
   /** Trace directory written while recording; absent for a flight recorder (memory only). */
   output?: string;
+  /** Relay daemon the session streams to (docs/relay.md). */
+  relay?: string;
   mode: string;
   recording: boolean;
   /** Events written into the rings, and lost, summed over the channels. */
@@ -42,6 +44,7 @@ export function sessionInfo(session: Session, role: SessionRole): SessionInfo {
     name: session.name,
     role,
     ...(session.output === undefined ? {} : { output: session.output }),
+    ...(session.relayUrl === undefined ? {} : { relay: session.relayUrl }),
     mode: session.channels.map((c) => c.mode).join(','),
     recording: stats.recording,
     events,

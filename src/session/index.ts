@@ -71,7 +71,8 @@ export class Session implements TargetSource {
   private readonly uuid = randomUUID();
   private writer: TraceWriter | null = null;
   private relay: RelaySender | null = null;
-  private readonly relayUrl: string | undefined;
+  /** The relay daemon the session streams to (`relay` option). */
+  readonly relayUrl: string | undefined;
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly flushIntervalMs: number;
   /** Read by every enabled marker (a plain field: no accessor call on the hot path). */

@@ -1,0 +1,244 @@
+/**
+ * Streaming to a real lttng-relayd (Debian's lttng-tools): live viewing with babeltrace2, several
+ * processes into one relay, the stored trace against the local one, the relay restarted or absent.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Session, marker } from '../../src/index.js';
+import { bt2dump } from '../ctf/helpers.js';
+import { CLI, ROOT } from '../cli/helpers.js';
+import { startHost } from '../control/host.js';
+import { RELAYD_BIN, Relayd, babeltrace, freePort, waitFor } from './relayd.js';
+
+const STREAMER = join(ROOT, 'test', 'relay', 'fixtures', 'streamer.js');
+const skip = RELAYD_BIN === undefined && process.env.TRACEMARK_TEST_RELAYD === undefined ? 'lttng-relayd is not installed (apt-get install lttng-tools)' : false;
+
+const work = mkdtempSync(join(tmpdir(), 'tracemark-relay-test-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+interface Running {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): Running {
+  const child = spawn(file, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** `tracemark record --relay URL --name NAME [-o DIR] -- node streamer.js COUNT INTERVAL [STOP]`. */
+function record(relay: Relayd, name: string, streamerArgs: string[], output?: string): Running {
+  return run(process.execPath, [CLI, 'record', '-q', '--relay', relay.url, '--name', name,
+    ...(output === undefined ? [] : ['-o', output]), '--', 'node', STREAMER, ...streamerArgs]);
+}
+
+/** A live babeltrace2 attached to the relay session, killed after `timeoutMs` whatever happens. */
+function liveViewer(relay: Relayd, name: string, timeoutMs = 45_000): Running {
+  const viewer = run('babeltrace2', [relay.liveUrl(name)]);
+  const timer = setTimeout(() => viewer.child.kill('SIGKILL'), timeoutMs);
+  void viewer.exited.then(() => clearTimeout(timer));
+  return viewer;
+}
+
+function ticks(text: string): { i: number; pid: number; label: string }[] {
+  return [...text.matchAll(/relay:tick: \{[^}]*\}, \{ i = (\d+), pid = (\d+), label = "([^"]*)" \}/g)]
+    .map((m) => ({ i: Number(m[1]), pid: Number(m[2]), label: m[3] }));
+}
+
+describe('streaming to lttng-relayd', { skip, timeout: 240_000 }, () => {
+  let relay: Relayd;
+  before(async () => { relay = await Relayd.shared(); });
+  after(async () => { await relay?.stop(); });
+
+  test('a live babeltrace2 sees the events, with their values, while the program still runs', { timeout: 90_000 }, async () => {
+    const name = uniqueName('live');
+    const stop = join(work, `${name}.stop`);
+    const app = record(relay, name, ['100000', '50', stop]);
+    const viewer = liveViewer(relay, name);
+    try {
+      await waitFor('live events', () => ticks(viewer.stdout()).length >= 5 || app.child.exitCode !== null, 40_000);
+      assert.equal(app.child.exitCode, null, `the program is still running (stderr: ${app.stderr()})`);
+      const seen = ticks(viewer.stdout());
+      assert.ok(seen.length >= 5, `live events: ${viewer.stdout()} ${viewer.stderr()}`);
+      assert.equal(seen[0].i, 0);
+      for (const [k, event] of seen.entries()) {
+        assert.equal(event.i, k, 'in order, none missing');
+        assert.equal(event.label, `tick-${k}`);
+        assert.equal(event.pid, app.child.pid === undefined ? event.pid : event.pid);
+      }
+    } finally {
+      writeFileSync(stop, '');
+    }
+    assert.equal(await app.exited, 0, app.stderr());
+    // The relay session ends with the program: the live viewer ends by itself.
+    await viewer.exited;
+    const all = ticks(viewer.stdout());
+    assert.deepEqual(all.map((e) => e.i), all.map((_, k) => k), 'the viewer got every event, in order');
+  });
+
+  test('three processes into one relay: one live viewer sees them all; the relay stores each', { timeout: 120_000 }, async () => {
+    const name = uniqueName('fleet');
+    const stop = join(work, `${name}.stop`);
+    const apps = [0, 1, 2].map(() => record(relay, name, ['100000', '40', stop]));
+    let viewer: Running | undefined;
+    try {
+      // A live viewer attaches to the sessions that exist when it starts (as with LTTng's own).
+      await waitFor('three relay sessions with data', () => relay.traces(name).filter((t) => Relayd.dataBytes(t) > 0).length === 3, 40_000);
+      viewer = liveViewer(relay, name, 60_000);
+      const seen = viewer;
+      await waitFor('events of three processes in one live viewer', () => new Set(ticks(seen.stdout()).map((e) => e.pid)).size >= 3
+        || apps.some((a) => a.child.exitCode !== null), 40_000);
+      assert.ok(apps.every((a) => a.child.exitCode === null), 'all still running');
+      assert.equal(new Set(ticks(seen.stdout()).map((e) => e.pid)).size, 3, seen.stdout().slice(0, 2000) + seen.stderr());
+    } finally {
+      writeFileSync(stop, '');
+    }
+    for (const app of apps) assert.equal(await app.exited, 0, app.stderr());
+    viewer?.child.kill('SIGKILL');
+    await waitFor('three stored traces', () => relay.traces(name).length === 3, 10_000);
+    for (const trace of relay.traces(name)) {
+      const events = ticks(babeltrace(trace));
+      assert.ok(events.length > 0);
+      assert.deepEqual(events.map((e) => e.i), events.map((_, k) => k), `${trace}: every event of its process, in order`);
+      assert.equal(new Set(events.map((e) => e.pid)).size, 1);
+    }
+  });
+
+  test('the trace the relay stores equals the local one (record -o DIR --relay URL)', { timeout: 60_000 }, async () => {
+    const name = uniqueName('same');
+    const local = join(work, name);
+    const app = record(relay, name, ['300', '1'], local);
+    assert.equal(await app.exited, 0, app.stderr());
+    await waitFor('the stored trace', () => relay.traces(name).length === 1 && Relayd.dataBytes(relay.traces(name)[0]) > 0, 10_000);
+    const stored = bt2dump(relay.traces(name)[0]);
+    const mine = bt2dump(local);
+    assert.equal(mine.events.length, 300);
+    assert.equal(stored.warnings, '');
+    assert.deepEqual(stored.events, mine.events);
+    assert.deepEqual(stored.discarded, mine.discarded);
+  });
+
+  test('tracemark ctl PID enable --relay: a running process starts streaming; a live viewer sees it', { timeout: 60_000 }, async () => {
+    const name = uniqueName('ctl');
+    const socketDir = mkdtempSync(join(work, 'sock-'));
+    const host = await startHost(socketDir);
+    let viewer: Running | undefined;
+    try {
+      const ctl = (...args: string[]): Running => run(process.execPath, [CLI, 'ctl', String(host.pid), ...args], { ...process.env, TRACEMARK_CONTROL_DIR: socketDir });
+      const enable = ctl('enable', 'ctl:tick', '--relay', relay.url, '--name', name);
+      assert.equal(await enable.exited, 0, enable.stderr());
+      const start = ctl('start');
+      assert.equal(await start.exited, 0, start.stderr());
+      assert.match(start.stdout(), new RegExp(`streaming to ${relay.url.replace(/[.]/g, '\\.')}`));
+      viewer = liveViewer(relay, name);
+      const seen = viewer;
+      await waitFor('ctl:tick events in the live viewer', () => /ctl:tick: \{[^}]*\}, \{ i = \d+, label = "tick-\d+" \}/.test(seen.stdout()), 40_000);
+      const close = ctl('close');
+      assert.equal(await close.exited, 0, close.stderr());
+      await seen.exited;
+    } finally {
+      viewer?.child.kill('SIGKILL');
+      await host.stop();
+    }
+  });
+
+  test('in the API: events fired by a late marker, and the stats', { timeout: 60_000 }, async () => {
+    const name = uniqueName('api');
+    const session = new Session({ relay: relay.url, name });
+    session.enable('*').start();
+    const late = marker(`relay_api_${randomBytes(3).toString('hex')}:late`, 'value %d text %s');
+    for (let i = 0; i < 50; i++) late(-i, `t${i}`);
+    await session.close();
+    const stats = session.stats();
+    assert.equal(stats.relay?.connections, 1);
+    assert.ok((stats.relay?.packetsSent ?? 0) >= 1);
+    assert.equal(stats.relay?.packetsDropped, 0);
+    await waitFor('the stored trace', () => relay.traces(name).length === 1 && Relayd.dataBytes(relay.traces(name)[0]) > 0, 10_000);
+    const stored = bt2dump(relay.traces(name)[0]);
+    assert.equal(stored.events.length, 50);
+    assert.deepEqual(stored.events[49].fields, { value: { i: '-49' }, text: { s: 't49' } });
+  });
+});
+
+describe('relay faults', { skip, timeout: 240_000 }, () => {
+  test('relay killed and restarted mid-trace: the local trace is whole, the sender reconnects', { timeout: 120_000 }, async () => {
+    const relay = await Relayd.start();
+    try {
+      const name = uniqueName('restart');
+      const stop = join(work, `${name}.stop`);
+      const local = join(work, name);
+      const app = run(process.execPath, [STREAMER, '100000', '10', stop], {
+        ...process.env, TRACEMARK_TEST_SESSION: JSON.stringify({ relay: relay.url, name, output: local }),
+      });
+      try {
+        await waitFor('data on the relay', () => relay.traces(name).length === 1 && Relayd.dataBytes(relay.traces(name)[0]) > 0, 30_000);
+        await relay.kill('SIGKILL');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await relay.launch();
+        await waitFor('a second relay session after the restart', () => relay.traces(name).length === 2 && Relayd.dataBytes(relay.traces(name)[1]) > 0, 40_000);
+        assert.equal(app.child.exitCode, null, app.stderr());
+      } finally {
+        writeFileSync(stop, '');
+      }
+      assert.equal(await app.exited, 0, app.stderr());
+      assert.match(app.stderr(), /lost the relay daemon/);
+      const stats = JSON.parse(app.stdout()) as { relay: { connections: number }; channels: { default: { discarded: number } } };
+      assert.ok(stats.relay.connections >= 2, app.stdout());
+      const mine = ticks(babeltrace(local));
+      assert.deepEqual(mine.map((e) => e.i), mine.map((_, k) => k), 'the local trace has every event');
+      const [before, afterRestart] = relay.traces(name).map((trace) => ticks(babeltrace(trace)));
+      assert.ok(before.length > 0 && afterRestart.length > 0);
+      assert.ok(afterRestart[0].i > before[before.length - 1].i, 'the second relay session continues the first');
+      assert.equal(afterRestart[afterRestart.length - 1].i, mine[mine.length - 1].i, 'the relay got the end of the trace');
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  test('relay absent: record fails clearly before running the program', { timeout: 30_000 }, async () => {
+    const port = await freePort();
+    const marker = join(work, 'ran');
+    const result = run(process.execPath, [CLI, 'record', '--relay', `net://127.0.0.1:${port}:${port}`, '--', 'node', '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, '')`]);
+    assert.equal(await result.exited, 1);
+    assert.match(result.stderr(), /ERR_RELAY: cannot reach the relay daemon at net:\/\/127\.0\.0\.1:\d+:\d+: control port \d+: ECONNREFUSED/);
+    assert.equal(existsSync(marker), false, 'the program did not run');
+  });
+
+  test('relay absent in the API: an error without output; local recording with one', { timeout: 30_000 }, async () => {
+    const port = await freePort();
+    const url = `net://127.0.0.1:${port}:${port}`;
+    assert.throws(() => new Session({ relay: url }).start(), { code: 'ERR_RELAY', message: /ECONNREFUSED/ });
+    assert.throws(() => new Session({ relay: 'tcp//x' }), { code: 'ERR_INVALID_ARG' });
+
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => { warnings.push(warning.message); };
+    process.on('warning', onWarning);
+    const local = join(work, 'absent-local');
+    const session = new Session({ relay: url, output: local });
+    const tick = marker('relay:absent', 'i %u');
+    session.enable('relay:absent').start();
+    for (let i = 0; i < 20; i++) tick(i);
+    await session.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    process.removeListener('warning', onWarning);
+    assert.ok(warnings.some((w) => /recording into .*absent-local/.test(w)), warnings.join('\n'));
+    assert.equal(session.stats().relay?.connections, 0);
+    assert.equal(bt2dump(local).events.length, 20);
+  });
+});
