@@ -56,6 +56,7 @@ export function recompute(state: MarkerState): void {
     arity: state.registration.fields.length,
     targets,
     probes: state.probes,
+    owner: state.switchState,
   });
   setSwitch(state.switchState, true, fire);
 }

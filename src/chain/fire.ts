@@ -1,12 +1,13 @@
 /**
  * What an enabled marker does: probes, then global switch → session → channel → filters → encode.
- * Built per marker whenever its targets change, so the common case (one session, no filter)
- * runs a short straight line. Nothing here may throw into the application.
+ * Built once per marker, reading its targets from a route that changes with the sessions, so the
+ * common case (one session, no filter) runs a short straight line. Nothing here may throw into
+ * the application.
  */
 import type { Channel } from '../ring/channel.js';
 import { clockNowNs } from '../ring/clock.js';
 import type { FieldInfo } from '../format/parse.js';
-import { canGenerateCode, createGenericEncoder, encoderHelpers, encoderStatements } from '../ring/encode.js';
+import { canGenerateCode, codeTag, createGenericEncoder, encoderHelpers, encoderStatements } from '../ring/encode.js';
 import { chainStats, globalSwitch } from './tracing.js';
 
 /** Where one enabled marker writes: a channel of a session, behind that session's filters. */
@@ -28,6 +29,8 @@ export interface FireParts {
   arity: number;
   targets: readonly Target[];
   probes: readonly Probe[];
+  /** The marker's switch: its fire function is kept and only re-routed (see Route). */
+  owner?: object;
 }
 
 function runProbes(probes: readonly Probe[], values: unknown[]): void {
@@ -40,94 +43,121 @@ function runProbes(probes: readonly Probe[], values: unknown[]): void {
   }
 }
 
-/** Beyond this many targets the fire function loops instead of unrolling. */
-const MAX_UNROLLED_TARGETS = 8;
+/**
+ * Where a marker's fire function finds its targets and probes. The fire function is built once
+ * per marker and reads this object at every event; a change of sessions, rules, filters or probes
+ * rewrites the route, never the function. So the marker's call to it keeps one target for ever
+ * (V8 inlines it or calls it directly), and no caller is deoptimised or left with a megamorphic
+ * call site by toggling (docs/design/zero-cost-markers.md).
+ */
+interface Route {
+  /** The first target (nearly always the only one), read without a loop; null when none. */
+  t0: Target | null;
+  /** Further targets. */
+  rest: readonly Target[];
+  /** Probes to run on every fire, or null. */
+  probes: readonly Probe[] | null;
+}
 
 /**
- * Source of one marker's fire function. Targets are unrolled into constants of the closure, so
- * that the JIT sees each channel as a known object (its buffers and views folded) and the clock
- * value never leaves the function (a call would box it).
+ * Source of one marker's fire function. Its source is unique to the marker (`codeTag`): V8 caches
+ * `new Function` by source text, and two markers compiled from one text would share one
+ * SharedFunctionInfo and one feedback cell ("many closures"), which turns off the JIT's
+ * specialisation to the closure's constants and mixes the markers' type feedback.
  */
-function fireSource(parts: FireParts, hasProbes: boolean): string {
+function fireSource(parts: FireParts, tag: string): string {
   // The encoder statements coerce `a0..aN` in place: each target encodes from its own copies of
   // the caller's arguments `p0..pN`, so that a later target's filter sees the caller's values,
   // not those a former target coerced (and every target counts its own coercions).
   const params = Array.from({ length: parts.arity }, (_, i) => `p${i}`);
   const fill = params.map((p, i) => `vals[${i}] = ${p};`).join(' ');
   const copy = parts.arity === 0 ? '' : `let ${params.map((p, i) => `a${i} = ${p}`).join(', ')};`;
-  const head = `
-const { g, clock, targets, probes, vals, h, stats, runProbes } = env;
-const count = targets.length;`;
-  const prologue = `
-    ${hasProbes ? `${fill} runProbes(probes, vals);` : ''}
-    if (!g.enabled || count === 0) return;
-    // The clock is read once, by the first target that keeps the event: as in LTTng, an event
-    // that every filter rejects costs no clock read (the most expensive step, ~40 ns here).
-    let ts = -0.5; // a double, so that the JIT keeps ts unboxed`;
-  const unroll = parts.targets.length <= MAX_UNROLLED_TARGETS;
-  let declarations = '';
-  let body = '';
-  if (unroll) {
-    parts.targets.forEach((_, k) => {
-      declarations += `\nconst s${k} = targets[${k}].session, c${k} = targets[${k}].channel, e${k} = targets[${k}].expression, f${k} = targets[${k}].accept;`;
-      const encode = encoderStatements(parts.id, parts.fields, `break t${k};`).join('\n      ');
-      body += `
-    t${k}: if (s${k}.recording && c${k}.enabled) {
-      const ch = c${k};
-      if (e${k} !== null) { ${fill} if (!e${k}(vals)) { stats.filtered++; break t${k}; } }
-      if (f${k} !== null) { ${fill} if (!f${k}(vals)) break t${k}; }
+  const target = (t: string, exit: string): string => `
+      const ch = ${t}.channel;
+      if (!${t}.session.recording || !ch.enabled) ${exit}
+      const e = ${t}.expression, f = ${t}.accept;
+      if (e !== null) { ${fill} if (!e(vals)) { stats.filtered++; ${exit} } }
+      if (f !== null) { ${fill} if (!f(vals)) ${exit} }
+      // The clock is read once, by the first target that keeps the event: as in LTTng, an
+      // event that every filter rejects costs no clock read (the most expensive step).
       if (ts < 0) ts = clock();
       ${copy}
-      ${encode}
-    }`;
-    });
-  } else {
-    const encode = encoderStatements(parts.id, parts.fields, 'continue;').join('\n      ');
-    body = `
-    for (let k = 0; k < count; k++) {
-      const t = targets[k];
-      const ch = t.channel;
-      if (!t.session.recording || !ch.enabled) continue;
-      if (t.expression !== null) { ${fill} if (!t.expression(vals)) { stats.filtered++; continue; } }
-      if (t.accept !== null) { ${fill} if (!t.accept(vals)) continue; }
-      if (ts < 0) ts = clock();
-      ${copy}
-      ${encode}
-    }`;
-  }
-  return `${head}${declarations}
-return function fire(${params.join(', ')}) {
-  try {${prologue}${body}
+      ${encoderStatements(parts.id, parts.fields, exit).join('\n      ')}`;
+  return `
+const { g, clock, route, vals, h, stats, runProbes } = env;
+return function ${tag}(${params.join(', ')}) {
+  try {
+    const probes = route.probes;
+    if (probes !== null) { ${fill} runProbes(probes, vals); }
+    if (!g.enabled) return;
+    const t0 = route.t0;
+    if (t0 === null) return;
+    let ts = -0.5; // a double, so that the JIT keeps ts unboxed
+    first: {${target('t0', 'break first;')}
+    }
+    const rest = route.rest;
+    for (let k = 0; k < rest.length; k++) {
+      const t = rest[k];${target('t', 'continue;')}
+    }
   } catch {
     stats.internalErrors++;
   }
 };`;
 }
 
+interface StableFire {
+  fire: (...args: unknown[]) => void;
+  route: Route;
+}
+
+/** The fire function and route of each marker (keyed by its switch), in this copy of tracemark. */
+const stableFires = new WeakMap<object, StableFire>();
+
+function setRoute(route: Route, parts: FireParts): void {
+  route.t0 = parts.targets.length > 0 ? parts.targets[0] : null;
+  route.rest = parts.targets.slice(1);
+  route.probes = parts.probes.length > 0 ? parts.probes.slice() : null;
+}
+
+/**
+ * The fire function of a marker for its current targets and probes. With `parts.owner` (the
+ * marker's switch), the same function is returned every time and only its route changes.
+ */
 export function createFire(parts: FireParts): (...args: unknown[]) => void {
-  const env = {
-    g: globalSwitch,
-    clock: clockNowNs,
-    targets: parts.targets.slice(),
-    probes: parts.probes.slice(),
-    vals: new Array<unknown>(parts.arity),
-    h: encoderHelpers,
-    stats: chainStats,
-    runProbes,
-  };
   if (canGenerateCode()) {
-    return new Function('env', fireSource(parts, env.probes.length > 0))(env) as (...args: unknown[]) => void;
+    const owner = parts.owner;
+    const existing = owner === undefined ? undefined : stableFires.get(owner);
+    if (existing !== undefined) {
+      setRoute(existing.route, parts);
+      return existing.fire;
+    }
+    const route: Route = { t0: null, rest: [], probes: null };
+    setRoute(route, parts);
+    const env = {
+      g: globalSwitch,
+      clock: clockNowNs,
+      route,
+      vals: new Array<unknown>(parts.arity),
+      h: encoderHelpers,
+      stats: chainStats,
+      runProbes,
+    };
+    const fire = new Function('env', fireSource(parts, codeTag('fire', parts.id)))(env) as (...args: unknown[]) => void;
+    if (owner !== undefined) stableFires.set(owner, { fire, route });
+    return fire;
   }
   // Without code generation (--disallow-code-generation-from-strings): the reference encoder.
+  const targets = parts.targets.slice();
+  const probes = parts.probes.slice();
   const encode = createGenericEncoder(parts.id, parts.fields);
   return function fireGeneric(...args: unknown[]): void {
     try {
       const vals = args.slice(0, parts.arity);
       while (vals.length < parts.arity) vals.push(undefined);
-      if (env.probes.length > 0) runProbes(env.probes, vals);
+      if (probes.length > 0) runProbes(probes, vals);
       if (!globalSwitch.enabled) return;
       let ts = -0.5;
-      for (const t of env.targets) {
+      for (const t of targets) {
         if (!t.session.recording || !t.channel.enabled) continue;
         if (t.expression !== null && !t.expression(vals)) { chainStats.filtered++; continue; }
         if (t.accept !== null && !t.accept(vals)) continue;

@@ -3,7 +3,7 @@ import type { Probe } from '../chain/fire.js';
 import type { FieldInfo } from '../format/parse.js';
 import type { FormatArgs } from '../format/types.js';
 import { register } from '../registry/index.js';
-import { canGenerateCode } from '../ring/encode.js';
+import { canGenerateCode, codeTag } from '../ring/encode.js';
 import { createSwitch, type SwitchState } from './switch.js';
 import { processState, stateIsCompatible } from '../process/state.js';
 
@@ -24,20 +24,22 @@ export type Marker<F extends string = string> = ((...args: FormatArgs<F>) => voi
 // Shared by every copy of tracemark in the process (src/process/state.ts).
 const markersById = processState.markersById as Map<number, Marker>;
 
-function markerFunctionSource(arity: number): string {
+function markerFunctionSource(arity: number, id: number): string {
   const params = Array.from({ length: arity }, (_, i) => `a${i}`).join(', ');
   // `const` makes the switch an immutable context slot: the JIT folds it, then folds its fields.
+  // The name makes the source unique to this marker (see codeTag): its own SharedFunctionInfo,
+  // one closure, its own type feedback. `=== true` compiles to one comparison, where a bare
+  // `if (sw.on)` of a field whose type the JIT does not track is a chain of ToBoolean tests.
   return `const sw = init;
 return {
-  fn: function (${params}) { if (sw.on) sw.fire(${params}); },
+  fn: function ${codeTag('marker', id)}(${params}) { if (sw.on === true) sw.fire(${params}); },
   enabled: function () { return sw.on; },
 };`;
 }
 
-function createCallable(arity: number, sw: SwitchState): { fn: (...args: unknown[]) => void; enabled: () => boolean } {
+function createCallable(arity: number, id: number, sw: SwitchState): { fn: (...args: unknown[]) => void; enabled: () => boolean } {
   if (canGenerateCode()) {
-    // A fresh function per marker gives each marker its own type feedback (see switch.ts).
-    return new Function('init', markerFunctionSource(arity))(sw) as { fn: (...args: unknown[]) => void; enabled: () => boolean };
+    return new Function('init', markerFunctionSource(arity, id))(sw) as { fn: (...args: unknown[]) => void; enabled: () => boolean };
   }
   return {
     fn: function (...args: unknown[]): void { if (sw.on) sw.fire(...args); },
@@ -61,7 +63,7 @@ export function marker<F extends string>(name: string, format: F): Marker<F> {
 
   const switchState = createSwitch();
   const state: MarkerState = { registration, switchState, probes: [] };
-  const callable = createCallable(registration.fields.length, switchState);
+  const callable = createCallable(registration.fields.length, registration.id, switchState);
   const fn = callable.fn as unknown as Marker<F>;
   Object.defineProperties(fn, {
     name: { value: registration.name },

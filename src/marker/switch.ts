@@ -4,16 +4,18 @@
  * Each marker reads its own switch object through an immutable closure binding, in a function
  * generated for that marker alone (its own type feedback). Until the switch first changes, the
  * JIT treats `on` as a constant and the disabled marker compiles to nothing; after that, a
- * disabled call is one load and one never-taken branch, which the CPU absorbs: the disabled cost
- * stays at the empty loop's after any number of enable/disable cycles (BENCHMARKS.md), and a
- * flip never deoptimises the application's code again.
+ * disabled call is one load and one never-taken branch.
  *
- * Designs without any test were measured and rejected on Node 20 (V8 11.3), see
- * docs/design/zero-cost-markers.md: swapping the called function leaves a megamorphic call
- * (+2.6 ns per call, forever); swapping the switch's prototype, so that the JIT folds the value,
- * turns the load megamorphic after a few cycles (+3.5 ns); global property cells stop the marker
- * from being inlined after one cycle (+2.6 ns). Every fold-based design also deoptimises each
- * caller on every flip.
+ * `fire` is the marker's one fire function (src/chain/fire.ts): set at the first enable and
+ * kept when the marker is turned off, so that the marker's call to it has one target for ever.
+ * Swapping it (a no-op when off, a new function per session) left that call site polymorphic,
+ * then megamorphic, after a few sessions.
+ *
+ * Designs without any test were measured and rejected, see docs/design/zero-cost-markers.md:
+ * swapping the called function leaves a megamorphic call; swapping the switch's prototype, so
+ * that the JIT folds the value, turns the load megamorphic after a few cycles; global property
+ * cells left the caller calling the marker out of line. Every fold-based design also deoptimises
+ * each caller on every flip.
  */
 export interface SwitchState {
   on: boolean;
@@ -29,6 +31,6 @@ export function createSwitch(): SwitchState {
 export function setSwitch(target: SwitchState, on: boolean, fire: ((...args: unknown[]) => void) | null): void {
   // Order matters for a marker firing from a probe during the swap: never on with a stale fire.
   target.on = false;
-  target.fire = on && fire !== null ? fire : noop;
+  if (fire !== null && target.fire !== fire) target.fire = fire;
   target.on = on && fire !== null;
 }

@@ -39,7 +39,7 @@ function freshPacketNeed(id: number, need: string): string {
 export function encoderSource(id: number, fields: readonly FieldInfo[]): string {
   const params = fields.map((_, i) => `, a${i}`).join('');
   const body = encoderStatements(id, fields, 'return;');
-  return `return function encode_${id}(ch, ts${params}) {\n  ${body.join('\n  ')}\n};`;
+  return `return function ${codeTag('encode', id)}(ch, ts${params}) {\n  ${body.join('\n  ')}\n};`;
 }
 
 /**
@@ -135,6 +135,19 @@ export function encoderStatements(id: number, fields: readonly FieldInfo[], exit
   lines.push(`ch.pos = pos;`);
   lines.push(`ch.written++;`);
   return lines;
+}
+
+/** Differs between copies of tracemark in one process, whose marker ids coincide. */
+const COPY_NONCE = Math.floor(Math.random() * 2 ** 32).toString(36);
+
+/**
+ * A function name unique to one generated function of this copy of tracemark. V8 caches
+ * `new Function` by source text: functions generated from one text share one SharedFunctionInfo
+ * and one feedback cell ("many closures"), so they lose the JIT's specialisation to their
+ * closure's constants and mix their type feedback. A unique name makes every source unique.
+ */
+export function codeTag(kind: string, id: number): string {
+  return `tracemark_${kind}_${id}_${COPY_NONCE}`;
 }
 
 let codegenAllowed: boolean | undefined;
