@@ -1,11 +1,13 @@
 /**
  * Decides, for every marker, whether it is on and where it writes: the first link of the chain.
  * Recomputed (off the hot path) whenever a session starts, stops, changes its rules or filters,
- * and whenever a probe is attached or detached or a marker is declared.
+ * and whenever a probe is attached or detached or a marker is declared. A rule change recomputes
+ * only the markers its pattern matches.
  */
 import type { Registration } from '../registry/index.js';
 import { setSwitch, type SwitchState } from '../marker/switch.js';
-import { createFire, type Probe, type Target } from './fire.js';
+import { createFire, hasFire, type FireParts, type Probe, type Target } from './fire.js';
+import { chainStats } from './tracing.js';
 import { processState } from '../process/state.js';
 
 export interface TargetSource {
@@ -22,6 +24,18 @@ export interface MarkerState {
 // of all (src/process/state.ts).
 const markers: MarkerState[] = processState.markerStates;
 const sources: Set<TargetSource> = processState.targetSources;
+/** Name index of `markers` (which only grows, also from other copies): filled up to `indexed`. */
+const byName = new Map<string, MarkerState>();
+let indexed = 0;
+
+/**
+ * Beyond this many markers turned on at once for the first time (a session starting with 100k
+ * markers declared), a marker's fire function is compiled at its first fire instead of all at
+ * once: compiling one costs tens of microseconds, and most markers of a huge registry never
+ * fire. (The marker's call site then sees two functions, the stub and the real one, instead of
+ * one; registries this large are rare enough for that trade.)
+ */
+const EAGER_BATCH_MAX = 512;
 
 export function addMarkerState(state: MarkerState): void {
   markers.push(state);
@@ -39,10 +53,42 @@ export function removeTargetSource(source: TargetSource): void {
 }
 
 export function recomputeAll(): void {
-  for (const state of markers) recompute(state);
+  const lazy = markers.length > EAGER_BATCH_MAX;
+  for (const state of markers) recompute(state, lazy);
 }
 
-export function recompute(state: MarkerState): void {
+/** Recomputes the markers a pattern matches (a rule about those names changed). */
+export function recomputeMatching(pattern: { readonly literal: string | undefined; test(name: string): boolean }): void {
+  if (pattern.literal !== undefined) {
+    for (; indexed < markers.length; indexed++) byName.set(markers[indexed].registration.name, markers[indexed]);
+    const state = byName.get(pattern.literal);
+    if (state !== undefined) recompute(state);
+    return;
+  }
+  const matching = markers.filter((state) => pattern.test(state.registration.name));
+  const lazy = matching.length > EAGER_BATCH_MAX;
+  for (const state of matching) recompute(state, lazy);
+}
+
+/** A fire function that compiles the real one on its first call and puts it in its place. */
+function compileOnFirstFire(state: MarkerState, parts: FireParts): (...args: unknown[]) => void {
+  let real: ((...args: unknown[]) => void) | null = null;
+  const stub = (...args: unknown[]): void => {
+    if (real === null) {
+      try {
+        real = createFire(parts);
+      } catch {
+        chainStats.internalErrors++;
+        return;
+      }
+      if (state.switchState.fire === stub) setSwitch(state.switchState, true, real);
+    }
+    real(...args);
+  };
+  return stub;
+}
+
+export function recompute(state: MarkerState, lazy = false): void {
   const targets: Target[] = [];
   for (const source of sources) targets.push(...source.targetsFor(state.registration));
   const on = targets.length > 0 || state.probes.length > 0;
@@ -50,13 +96,15 @@ export function recompute(state: MarkerState): void {
     if (state.switchState.on) setSwitch(state.switchState, false, null);
     return;
   }
-  const fire = createFire({
+  const parts: FireParts = {
     id: state.registration.id,
     fields: state.registration.fields,
     arity: state.registration.fields.length,
     targets,
     probes: state.probes,
     owner: state.switchState,
-  });
+  };
+  // A marker whose fire function exists is only re-routed (cheap); only a first build may wait.
+  const fire = lazy && !hasFire(state.switchState) ? compileOnFirstFire(state, { ...parts, probes: state.probes.slice() }) : createFire(parts);
   setSwitch(state.switchState, true, fire);
 }

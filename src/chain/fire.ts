@@ -123,6 +123,11 @@ function setRoute(route: Route, parts: FireParts): void {
  * The fire function of a marker for its current targets and probes. With `parts.owner` (the
  * marker's switch), the same function is returned every time and only its route changes.
  */
+/** Whether the marker owning `owner` has its fire function already (then createFire re-routes it). */
+export function hasFire(owner: object): boolean {
+  return stableFires.has(owner);
+}
+
 export function createFire(parts: FireParts): (...args: unknown[]) => void {
   if (canGenerateCode()) {
     const owner = parts.owner;

@@ -7,14 +7,13 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { listen } from '../control/index.js';
+import { FATAL_SIGNALS, foreignListenerCount, markTracemarkListener } from '../exit/index.js';
 import { trackSession } from '../control/sessions.js';
 import { Session } from '../session/index.js';
 import { errorLine } from './output.js';
 import { CONTROL_ENV, RECORD_ENV, parseRecordConfig, type RecordConfig, type RecordStatus } from './record-config.js';
 
 const STATUS_INTERVAL_MS = 500;
-/** Signals whose default action kills the process: exit through 'exit' instead, so the trace is finished. */
-const FATAL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 function status(session: Session): RecordStatus {
   let events = 0;
@@ -76,11 +75,13 @@ function startRecording(config: RecordConfig): void {
     if (statusFile !== undefined) writeStatus(statusFile, session);
   });
   for (const signal of FATAL_SIGNALS) {
-    const onSignal = (): void => {
+    // Signals whose default action kills the process: exit through 'exit' instead, so that the
+    // trace and the snapshot are finished (the library's own signal listener defers to this one).
+    const onSignal = markTracemarkListener((): void => {
       // The application handles this signal itself: its choice, and 'exit' will finish the trace.
-      if (process.listenerCount(signal) > 1) return;
+      if (foreignListenerCount(signal) > 0) return;
       process.exit(128 + constants.signals[signal]);
-    };
+    });
     process.on(signal, onSignal);
   }
 }

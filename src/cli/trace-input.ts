@@ -8,7 +8,7 @@ import { TracemarkError } from '../errors/index.js';
 import { compileFilter, parseFilter, type FilterExpression, type FilterField } from '../filter/index.js';
 import { parseFormat } from '../format/parse.js';
 import type { EventClassSummary, TraceEvent, TraceInfo, TraceSummary } from '../read/index.js';
-import { compilePattern } from '../session/rules.js';
+import { compilePattern, type NamePattern } from '../session/rules.js';
 import { usageError } from './args.js';
 
 /**
@@ -55,7 +55,7 @@ function contextOf(trace: TraceSummary): { vpid: number; vtid: number; procname:
 }
 
 export class EventSelector {
-  private readonly patterns: RegExp[];
+  private readonly patterns: NamePattern[];
   private readonly filter: FilterExpression | undefined;
   /** Per trace and event class id: the compiled filter (null: never matches) and field order. */
   private readonly compiled = new Map<string, { predicate: ((values: ArrayLike<unknown>) => boolean) | null; names: string[] }>();

@@ -8,6 +8,7 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { TracemarkError } from '../errors/index.js';
+import { onProcessEnd } from '../exit/index.js';
 import type { ControlCommands } from './commands.js';
 import {
   IDLE_TIMEOUT_MS, LineSplitter, MAX_CONNECTIONS, MAX_REQUEST_BYTES, PROTOCOL_VERSION, ProtocolError,
@@ -149,7 +150,7 @@ export class ControlServer {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private closed = false;
-  private readonly onExit = (): void => this.removeSocketFile();
+  private removeEndHook: (() => void) | null = null;
   private socketIno: number | bigint | undefined;
 
   constructor(readonly path: string, private readonly commands: ControlCommands, private readonly limits: ServerLimits) {
@@ -183,7 +184,8 @@ export class ControlServer {
       throw new TracemarkError('ERR_CONTROL', `cannot restrict ${this.path} to its owner: ${(error as Error).message}`, { file: this.path, cause: error });
     }
     this.server.unref();
-    process.on('exit', this.onExit);
+    // At exit, and on SIGTERM/SIGINT/SIGHUP that the application does not handle: no stale file.
+    this.removeEndHook = onProcessEnd(() => this.removeSocketFile());
   }
 
   /**
@@ -232,7 +234,7 @@ export class ControlServer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    process.removeListener('exit', this.onExit);
+    this.removeEndHook?.();
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.removeSocketFile();

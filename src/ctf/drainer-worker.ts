@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ringView, tryDrain, type RingView } from './drain.js';
 import { PortPacketSink, type PortSinkSpec } from './packet-sink.js';
 import { CTRL } from '../ring/layout.js';
+import { writeFault } from './fault.js';
 
 interface DrainerChannel {
   data: SharedArrayBuffer;
@@ -19,12 +20,14 @@ interface DrainerChannel {
 interface DrainerData {
   /** [0]: doorbell counter, [1]: stop request, [2]: drainer ready. */
   doorbell: Int32Array;
+  /** Where the reason of a fault goes, readable by the main thread even at process.exit(). */
+  faultText: SharedArrayBuffer;
   channels: DrainerChannel[];
   /** Packets also go there (the relay sender's thread). */
   sink?: PortSinkSpec;
 }
 
-const { doorbell, channels, sink } = workerData as DrainerData;
+const { doorbell, faultText, channels, sink } = workerData as DrainerData;
 const rings: RingView[] = channels.map((c, index) => ringView(c.data, c.ctrl, c.subbufSize, c.subbufCount, c.fd,
   sink === undefined ? null : new PortPacketSink(sink, index)));
 const failed = new Set<RingView>();
@@ -36,8 +39,10 @@ function drainAll(): void {
       tryDrain(ring);
     } catch (error) {
       failed.add(ring);
-      Atomics.store(ring.ctrl, CTRL.error, 1);
       const message = error instanceof Error ? error.message : String(error);
+      // The text first: whoever sees the flag can read why.
+      writeFault(faultText, message);
+      Atomics.store(ring.ctrl, CTRL.error, 1);
       parentPort?.postMessage({ type: 'error', channelIndex: rings.indexOf(ring), message });
     }
   }

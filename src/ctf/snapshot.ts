@@ -4,18 +4,20 @@
  * under the copy), then written asynchronously.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { join } from 'node:path';
+import { closeSync, writeFile } from 'node:fs';
+import { promisify } from 'node:util';
 import { TracemarkError } from '../errors/index.js';
 import { registry } from '../registry/index.js';
 import type { Channel } from '../ring/channel.js';
 import { heldPackets } from '../ring/decode.js';
 import { PACKET, readU64, writeU64 } from '../ring/layout.js';
+import { writeWhole } from './drain.js';
 import { eventBlock, metadataHead, metadataPacket, uuidToBytes } from './metadata.js';
 import { CLOCK_ORIGIN_EPOCH_NS } from '../ring/clock.js';
 import { processEnv } from './env.js';
-import { prepareTraceDir, streamFileName } from './trace-writer.js';
+import { claimFile, prepareTraceDir, removeCreated, streamFileName } from './trace-writer.js';
+
+const writeFileAsync = promisify(writeFile);
 
 function copyPackets(channel: Channel, uuidBytes: Uint8Array, instanceId: number): Uint8Array {
   const packets = heldPackets(channel);
@@ -73,23 +75,28 @@ function checkDir(dir: string): void {
 }
 
 function ioError(dir: string, error: unknown): TracemarkError {
+  if (error instanceof TracemarkError) return error;
   return new TracemarkError('ERR_TRACE_IO', `cannot write snapshot in ${dir}: ${(error as Error).message}`, { file: dir, cause: error });
 }
 
+/**
+ * A snapshot is written whole or not at all: on a fault (a full disk) the files it created are
+ * removed again, and the directory too when it made it.
+ */
 export async function writeSnapshot(dir: string, channels: readonly Channel[], traceName: string): Promise<string> {
   checkDir(dir);
   const files = snapshotFiles(channels, traceName);
-  prepareTraceDir(dir);
+  const createdDir = prepareTraceDir(dir);
+  const created: string[] = [];
   try {
     for (const file of files) {
-      const handle = await open(join(dir, file.name), 'w');
-      try {
-        await handle.writeFile(file.bytes);
-      } finally {
-        await handle.close();
-      }
+      // Claimed synchronously (O_EXCL): two snapshots into one directory cannot both win.
+      const fd = claimFile(dir, file.name);
+      created.push(file.name);
+      await writeFileAsync(fd, file.bytes).finally(() => closeSync(fd));
     }
   } catch (error) {
+    removeCreated(dir, [], created, createdDir);
     throw ioError(dir, error);
   }
   return dir;
@@ -99,10 +106,20 @@ export async function writeSnapshot(dir: string, channels: readonly Channel[], t
 export function writeSnapshotSync(dir: string, channels: readonly Channel[], traceName: string): string {
   checkDir(dir);
   const files = snapshotFiles(channels, traceName);
-  prepareTraceDir(dir);
+  const createdDir = prepareTraceDir(dir);
+  const created: string[] = [];
   try {
-    for (const file of files) writeFileSync(join(dir, file.name), file.bytes);
+    for (const file of files) {
+      const fd = claimFile(dir, file.name);
+      created.push(file.name);
+      try {
+        writeWhole(fd, file.bytes, 0, file.bytes.length);
+      } finally {
+        closeSync(fd);
+      }
+    }
   } catch (error) {
+    removeCreated(dir, [], created, createdDir);
     throw ioError(dir, error);
   }
   return dir;

@@ -1,17 +1,25 @@
 /**
  * Writes a session's trace directory: packetized metadata (appended when markers register while
  * the trace is active) and one stream file per channel, fed by a drainer thread.
+ *
+ * Every file always ends on a whole packet: a write cut short (a full disk) is undone, so that
+ * readers get every packet written before the fault. A fault stops the session with one
+ * ERR_TRACE_IO warning, also when the process is ending (the drainer thread leaves the reason in
+ * shared memory for the main thread to report).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { TracemarkError } from '../errors/index.js';
+import { onProcessEnd } from '../exit/index.js';
 import { registry, type Registration } from '../registry/index.js';
 import type { Channel } from '../ring/channel.js';
 import { CLOCK_ORIGIN_EPOCH_NS } from '../ring/clock.js';
-import { drainFinal, drainLocked, ringView, type RingView } from './drain.js';
+import { CTRL } from '../ring/layout.js';
+import { drainFinal, drainLocked, ringView, writeWhole, type RingView } from './drain.js';
 import { PortPacketSink, type PortSinkSpec } from './packet-sink.js';
 import { processEnv } from './env.js';
+import { FAULT_TEXT_BYTES, readFault } from './fault.js';
 import { eventBlock, metadataHead, metadataPacket, uuidToBytes } from './metadata.js';
 
 export interface TraceWriterOptions {
@@ -40,26 +48,72 @@ export function streamFileName(channel: Channel, index = 0): string {
   return `${channel.name}_${index}`;
 }
 
-/** Creates `dir`, or accepts an existing one with no trace in it. */
-export function prepareTraceDir(dir: string): void {
+function ioError(message: string, dir: string | undefined, cause?: unknown): TracemarkError {
+  return new TracemarkError('ERR_TRACE_IO', message, { ...(dir === undefined ? {} : { file: dir }), ...(cause === undefined ? {} : { cause }) });
+}
+
+/**
+ * Creates `dir`, or accepts an existing one with no trace in it; returns whether it created it.
+ * The directory is claimed by creating its files with O_EXCL (see claimFile): of two processes
+ * starting on one directory at once, exactly one gets it.
+ */
+export function prepareTraceDir(dir: string): boolean {
   // Node 20's recursive mkdirSync never returns for a path under /proc.
   if (/^\/proc(\/|$)/.test(resolve(dir))) {
-    throw new TracemarkError('ERR_TRACE_IO', `cannot create trace directory ${dir}: /proc holds no regular files`, { file: dir });
+    throw ioError(`cannot create trace directory ${dir}: /proc holds no regular files`, dir);
   }
+  let created = false;
   try {
-    mkdirSync(dir, { recursive: true });
-    if (readdirSync(dir).some((name) => !name.startsWith('.'))) {
-      throw new TracemarkError('ERR_TRACE_IO', `trace directory ${dir} is not empty: choose a new directory for each trace`, { file: dir });
+    mkdirSync(dirname(resolve(dir)), { recursive: true });
+    try {
+      mkdirSync(dir);
+      created = true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    if (!created && readdirSync(dir).some((name) => !name.startsWith('.'))) {
+      throw ioError(`trace directory ${dir} is not empty: choose a new directory for each trace`, dir);
     }
   } catch (error) {
     if (error instanceof TracemarkError) throw error;
-    throw new TracemarkError('ERR_TRACE_IO', `cannot create trace directory ${dir}: ${(error as Error).message}`, { file: dir, cause: error });
+    throw ioError(`cannot create trace directory ${dir}: ${(error as Error).message}`, dir, error);
+  }
+  return created;
+}
+
+/** Creates a file of the trace; one that exists already means another writer claimed the directory. */
+export function claimFile(dir: string, name: string): number {
+  try {
+    return openSync(join(dir, name), 'wx');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw ioError(`trace directory ${dir} is already in use (${name} exists): choose a new directory for each trace`, dir, error);
+    }
+    throw error;
   }
 }
 
-export function writeMetadataHead(fd: number, uuid: string, traceName: string, registrations: readonly Registration[]): void {
+/** Undoes a failed start: closes and removes what it created, so nothing half made stays. */
+export function removeCreated(dir: string, fds: readonly number[], files: readonly string[], createdDir: boolean): void {
+  for (const fd of fds) {
+    try { closeSync(fd); } catch { /* closed */ }
+  }
+  for (const name of files) {
+    try { unlinkSync(join(dir, name)); } catch { /* gone */ }
+  }
+  if (createdDir) {
+    try { rmdirSync(dir); } catch { /* not empty or gone: leave it */ }
+  }
+}
+
+export function metadataHeadPacket(uuid: string, traceName: string, registrations: readonly Registration[]): Uint8Array {
   const text = metadataHead(uuid, processEnv(traceName), CLOCK_ORIGIN_EPOCH_NS) + registrations.map(eventBlock).join('');
-  writeSync(fd, metadataPacket(text, uuidToBytes(uuid)));
+  return metadataPacket(text, uuidToBytes(uuid));
+}
+
+export function writeMetadataHead(fd: number, uuid: string, traceName: string, registrations: readonly Registration[]): void {
+  const packet = metadataHeadPacket(uuid, traceName, registrations);
+  writeWhole(fd, packet, 0, packet.length);
 }
 
 export class TraceWriter {
@@ -68,12 +122,14 @@ export class TraceWriter {
   private readonly rings: RingView[] = [];
   /** [0]: doorbell counter, [1]: stop request, [2]: drainer ready. */
   private readonly doorbell: Int32Array;
+  /** The drainer thread's reason for stopping, readable even when its message never arrives. */
+  private readonly faultText = new SharedArrayBuffer(FAULT_TEXT_BYTES);
   private worker: Worker | null = null;
   private workerDone: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | null = null;
+  private removeEndHook: (() => void) | null = null;
   private closed = false;
   private failed = false;
-  private readonly onExit = (): void => this.finishSync();
 
   constructor(options: TraceWriterOptions) {
     this.options = options;
@@ -89,29 +145,47 @@ export class TraceWriter {
     return this.options.dir ?? 'the relay';
   }
 
+  /** Creates the trace files; on failure throws ERR_TRACE_IO and leaves nothing behind. */
   start(): void {
     const { dir, uuid, channels, traceName, sink } = this.options;
-    if (dir !== undefined) prepareTraceDir(dir);
+    const createdDir = dir !== undefined && prepareTraceDir(dir);
+    const fds: number[] = [];
+    const files: string[] = [];
     try {
       if (dir !== undefined) {
-        this.metadataFd = openSync(join(dir, 'metadata'), 'w');
+        this.metadataFd = claimFile(dir, 'metadata');
+        fds.push(this.metadataFd);
+        files.push('metadata');
         writeMetadataHead(this.metadataFd, uuid, traceName, registry.list());
         fsyncSync(this.metadataFd);
       }
       channels.forEach((channel, index) => {
-        const fd = dir === undefined ? -1 : openSync(join(dir, streamFileName(channel)), 'w');
+        const name = streamFileName(channel);
+        const fd = dir === undefined ? -1 : claimFile(dir, name);
+        if (fd >= 0) {
+          fds.push(fd);
+          files.push(name);
+        }
         const mainSink = sink === undefined ? null : new PortPacketSink(sink.main, index);
         this.rings.push(ringView(channel.data, channel.ctrl, channel.subbufSize, channel.subbufCount, fd, mainSink));
-        channel.setStreamIdentity(uuidToBytes(uuid), index);
-        channel.onCommit = () => this.ring();
       });
     } catch (error) {
-      throw new TracemarkError('ERR_TRACE_IO', `cannot write trace in ${this.where}: ${(error as Error).message}`, { ...(dir === undefined ? {} : { file: dir }), cause: error });
+      // Files created by another process (EEXIST on our first claim) are not ours to remove.
+      if (dir !== undefined) removeCreated(dir, fds, files, createdDir);
+      this.rings.length = 0;
+      this.metadataFd = -1;
+      this.closed = true;
+      if (error instanceof TracemarkError) throw error;
+      throw ioError(`cannot write trace in ${this.where}: ${(error as Error).message}`, dir, error);
     }
+    channels.forEach((channel, index) => {
+      channel.setStreamIdentity(uuidToBytes(uuid), index);
+      channel.onCommit = () => this.ring();
+    });
     // The event block must be on disk before any event of a late marker can be.
     this.unsubscribe = registry.onRegister((registration) => this.appendMetadata(eventBlock(registration)));
     this.startDrainer();
-    process.on('exit', this.onExit);
+    this.removeEndHook = onProcessEnd(() => this.finishSync());
     if (Atomics.wait(this.doorbell, 2, 0, DRAINER_START_TIMEOUT_MS) === 'timed-out') {
       process.emitWarning(`tracemark: the drainer thread of ${this.where} did not start within ${DRAINER_START_TIMEOUT_MS} ms; events may be lost until it does`);
     }
@@ -120,7 +194,8 @@ export class TraceWriter {
   private appendMetadata(text: string): void {
     if (this.closed || this.failed || this.metadataFd < 0) return;
     try {
-      writeSync(this.metadataFd, metadataPacket(text, uuidToBytes(this.options.uuid)));
+      const packet = metadataPacket(text, uuidToBytes(this.options.uuid));
+      writeWhole(this.metadataFd, packet, 0, packet.length);
     } catch (error) {
       this.fail(`cannot append metadata: ${(error as Error).message}`);
     }
@@ -132,6 +207,7 @@ export class TraceWriter {
       execArgv: [],
       workerData: {
         doorbell: this.doorbell,
+        faultText: this.faultText,
         channels: this.rings.map((r) => ({
           data: r.bytes.buffer, ctrl: r.ctrl, subbufSize: r.subbufSize, subbufCount: r.subbufCount, fd: r.fd,
         })),
@@ -163,8 +239,14 @@ export class TraceWriter {
   private fail(why: string): void {
     if (this.failed) return;
     this.failed = true;
-    const { dir } = this.options;
-    this.options.onError(new TracemarkError('ERR_TRACE_IO', `tracemark: tracing to ${this.where} stopped: ${why}`, dir === undefined ? {} : { file: dir }));
+    this.options.onError(ioError(`tracemark: tracing to ${this.where} stopped: ${why}`, this.options.dir));
+  }
+
+  /** A fault the drainer thread met and could not report yet (its message is still in flight). */
+  private collectDrainerFault(): void {
+    if (this.failed) return;
+    if (!this.rings.some((ring) => Atomics.load(ring.ctrl, CTRL.error) !== 0)) return;
+    this.fail(`cannot write a stream file: ${readFault(this.faultText) ?? 'write error in the drainer thread'}`);
   }
 
   /** Waits until every committed packet is on disk and the files are closed. */
@@ -183,10 +265,11 @@ export class TraceWriter {
   private finishSync(): void {
     if (this.closed) return;
     this.closed = true;
-    process.removeListener('exit', this.onExit);
+    this.removeEndHook?.();
     this.unsubscribe?.();
     Atomics.store(this.doorbell, 1, 1);
     this.ring();
+    this.collectDrainerFault();
     for (const channel of this.options.channels) channel.flush();
     this.rings.forEach((ring, index) => {
       try {
@@ -195,6 +278,9 @@ export class TraceWriter {
           process.stderr.write(`tracemark: gave up waiting for the drainer of ${this.where}\n`);
           return;
         }
+        // The drainer may have failed while we waited for its lock.
+        this.collectDrainerFault();
+        if (this.failed) return;
         // Losses since the last packet need a packet of their own, now that the ring has room.
         this.options.channels[index].flush();
         drainLocked(ring);

@@ -15,10 +15,25 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RESERVED_FIELD_NAMES = new Set(['Bool', 'Complex', 'Imaginary']);
 const NAME_PART = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 
+/**
+ * A value for an error message that runs no user code: a hostile name or format object (a
+ * throwing toString, a revoked Proxy) must get its ERR_FORMAT, not throw its own error.
+ */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string': return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}...` : value);
+    case 'object': return value === null ? 'null' : 'an object';
+    case 'function': return 'a function';
+    case 'symbol': return 'a symbol';
+    case 'bigint': return `${value}n`;
+    default: return String(value);
+  }
+}
+
 /** Validates `provider:event`; throws ERR_FORMAT naming the offending part. */
 export function validateMarkerName(name: unknown): string {
   if (typeof name !== 'string') {
-    throw new TracemarkError('ERR_FORMAT', `marker name must be a string, got ${typeof name}`, { offset: 0, text: String(name) });
+    throw new TracemarkError('ERR_FORMAT', `marker name must be a string, got ${describeValue(name)}`, { offset: 0, text: describeValue(name) });
   }
   const colon = name.indexOf(':');
   const provider = colon < 0 ? name : name.slice(0, colon);
@@ -43,12 +58,13 @@ function fail(format: string, offset: number, text: string, why: string): never 
  */
 export function parseFormat(format: unknown): FieldInfo[] {
   if (typeof format !== 'string') {
-    throw new TracemarkError('ERR_FORMAT', `format must be a string, got ${typeof format}`, { offset: 0, text: String(format) });
+    throw new TracemarkError('ERR_FORMAT', `format must be a string, got ${describeValue(format)}`, { offset: 0, text: describeValue(format) });
   }
   if (format === '') return [];
   const tokens = format.split(' ');
   const fields: FieldInfo[] = [];
   const seen = new Set<string>();
+  const blobs = new Set<string>();
   let offset = 0;
   for (let i = 0; i < tokens.length; i += 2) {
     const name = tokens[i];
@@ -65,6 +81,16 @@ export function parseFormat(format: unknown): FieldInfo[] {
     const info = Object.hasOwn(SPECS, spec) ? SPECS[spec] : undefined;
     if (info === undefined) fail(format, offset, text, `unknown spec ${JSON.stringify(spec)}; known: ${Object.keys(SPECS).join(' ')}`);
     if (seen.has(name)) fail(format, offset, text, `duplicate field name ${JSON.stringify(name)}`);
+    // A %pW field `x` is written with a length field `__x_length`, which is also how a field
+    // named `_x_length` is written: the trace would declare one name twice.
+    const lengthOf = /^_(.+)_length$/.exec(name)?.[1];
+    if (lengthOf !== undefined && blobs.has(lengthOf)) {
+      fail(format, offset, text, `field name ${JSON.stringify(name)} collides with the length field of blob ${JSON.stringify(lengthOf)} (written __${lengthOf}_length)`);
+    }
+    if (info.type === 'blob' && seen.has(`_${name}_length`)) {
+      fail(format, offset, text, `blob ${JSON.stringify(name)} needs a length field __${name}_length, which is how field "_${name}_length" is written`);
+    }
+    if (info.type === 'blob') blobs.add(name);
     seen.add(name);
     fields.push(Object.freeze({ name, spec, type: info.type, base: info.base }));
     offset += text.length + 1;

@@ -3,6 +3,7 @@
  * writer the sinks that feed it, forwards metadata appended at late registration and the beacon
  * ticks, and finishes the stream at close and at process exit.
  */
+import { onProcessEnd } from '../exit/index.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
@@ -65,7 +66,7 @@ export class RelaySender {
   private workerExited: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | null = null;
   private finished = false;
-  private readonly onExit = (): void => this.finishSync();
+  private removeEndHook: (() => void) | null = null;
   /** Reports connection changes (a warning when the relay goes away, a note when it is back). */
   onState: (state: 'connected' | 'disconnected', detail: string) => void = () => {};
 
@@ -156,7 +157,8 @@ export class RelaySender {
 
   /** Finishes the stream at process exit, after the trace writer's last drain (register after it). */
   attachExit(): void {
-    process.on('exit', this.onExit);
+    // At exit and on a signal the application does not handle (src/exit), in registration order.
+    this.removeEndHook = onProcessEnd(() => this.finishSync());
   }
 
   private post(message: SenderMessage): void {
@@ -199,7 +201,7 @@ export class RelaySender {
     this.post({ type: 'close' });
     this.finished = true;
     this.unsubscribe?.();
-    process.removeListener('exit', this.onExit);
+    this.removeEndHook?.();
     const worker = this.worker;
     if (worker === null) return;
     worker.ref();
@@ -213,7 +215,7 @@ export class RelaySender {
   async abort(): Promise<void> {
     this.finished = true;
     this.unsubscribe?.();
-    process.removeListener('exit', this.onExit);
+    this.removeEndHook?.();
     await this.worker?.terminate();
   }
 

@@ -118,7 +118,8 @@ export function encoderStatements(id: number, fields: readonly FieldInfo[], exit
         lines.push(`  pos += i; if (i < n) pos = h.writeUtf8(b, pos, ${a}, i); b[pos++] = 0; }`);
         break;
       case 'blob':
-        lines.push(`v.setUint32(pos, n${i}, true); b.set(${a}, pos + 4); pos += 4 + n${i};`);
+        // A detached buffer reads as length 0: there is nothing to copy (set() would throw).
+        lines.push(`v.setUint32(pos, n${i}, true); if (n${i} > 0) b.set(${a}, pos + 4); pos += 4 + n${i};`);
         break;
       case 'i64':
       case 'u64': {
@@ -237,7 +238,7 @@ export function createGenericEncoder(id: number, fields: readonly FieldInfo[]): 
           break;
         case 'blob':
           v.setUint32(pos, lengths[i], true);
-          b.set(value as Uint8Array, pos + 4);
+          if (lengths[i] > 0) b.set(value as Uint8Array, pos + 4);
           pos += 4 + lengths[i];
           break;
         case 'i64':

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
-import { addTargetSource, recomputeAll, removeTargetSource, type TargetSource } from '../chain/enable.js';
+import { addTargetSource, recomputeAll, recomputeMatching, removeTargetSource, type TargetSource } from '../chain/enable.js';
 import type { Target } from '../chain/fire.js';
 import { chainStats } from '../chain/tracing.js';
 import { TraceWriter } from '../ctf/trace-writer.js';
 import { writeSnapshot, writeSnapshotSync } from '../ctf/snapshot.js';
 import { uuidToBytes } from '../ctf/metadata.js';
 import { TracemarkError } from '../errors/index.js';
+import { warnNow } from '../exit/index.js';
 import { compileFilter, parseFilter } from '../filter/index.js';
 import { markerById, type Marker } from '../marker/index.js';
 import { processState } from '../process/state.js';
@@ -15,7 +16,7 @@ import { Channel, type ChannelOptions, type ChannelStats } from '../ring/channel
 import { RelaySender, type RelayStats } from '../relay/sender.js';
 import { parseRelayUrl } from '../relay/url.js';
 import { decodeEvents, type TraceEventLike } from './events.js';
-import { compilePattern, decidingRule, type Rule } from './rules.js';
+import { addRule, compilePattern, decidingRule, type Rule } from './rules.js';
 
 export interface SessionOptions {
   /** Channels besides `default` (which always exists; give it options by naming it here). */
@@ -126,8 +127,7 @@ export class Session implements TargetSource {
     }
     // Parsed now, so that a syntax error is reported here, with its position.
     const filter = typeof given === 'string' ? parseFilter(given) : given;
-    this.rules.push({ pattern, regex: compilePattern(pattern), on: true, channel, filter });
-    this.changed();
+    this.addRule({ pattern, matcher: compilePattern(pattern), on: true, channel, filter });
     return this;
   }
 
@@ -135,8 +135,7 @@ export class Session implements TargetSource {
   disable(pattern: string, options: { channel?: string } = {}): this {
     this.assertOpen();
     if (options.channel !== undefined) this.channel(options.channel);
-    this.rules.push({ pattern, regex: compilePattern(pattern), on: false, channel: options.channel, filter: undefined });
-    this.changed();
+    this.addRule({ pattern, matcher: compilePattern(pattern), on: false, channel: options.channel, filter: undefined });
     return this;
   }
 
@@ -158,10 +157,17 @@ export class Session implements TargetSource {
     };
   }
 
-  /** Turns every rule of the session on at once. */
+  /**
+   * Turns every rule of the session on at once. Throws ERR_TRACE_IO when the trace cannot be
+   * created (nothing is recorded then; start() may be called again), and ERR_SESSION_STATE once
+   * writing has failed (`session.error`): a trace with a hole is never continued silently.
+   */
   start(): this {
     this.assertOpen();
     if (this.state.recording) return this;
+    if (this.error !== null) {
+      throw new TracemarkError('ERR_SESSION_STATE', `session ${this.name} cannot record again: ${this.error.message}`, { cause: this.error });
+    }
     const relay = this.relayUrl !== undefined && this.relay === null ? this.startRelay(this.relayUrl) : null;
     if ((this.output !== undefined || relay !== null) && this.writer === null) {
       this.writer = new TraceWriter({
@@ -321,12 +327,18 @@ export class Session implements TargetSource {
     if (this.state.recording) recomputeAll();
   }
 
+  /** Only the markers the rule's pattern matches can change their decision. */
+  private addRule(rule: Rule): void {
+    addRule(this.rules, rule);
+    if (this.state.recording) recomputeMatching(rule.matcher);
+  }
+
   private fail(error: TracemarkError): void {
     if (this.error !== null) return;
     this.error = error;
     this.state.recording = false;
     recomputeAll();
-    process.emitWarning(error.message, { code: error.code });
+    warnNow(error.message, error.code);
   }
 
   private assertOpen(): void {

@@ -41,7 +41,7 @@ export interface Bt2Dump {
 
 /** Every event as babeltrace2 decodes it, with exact integers and floats. */
 export function bt2dump(dir: string): Bt2Dump {
-  const result = spawnSync('/usr/bin/python3', [bt2dumpPath, dir], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  const result = spawnSync('/usr/bin/python3', [bt2dumpPath, dir], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, timeout: 120_000 });
   if (result.status !== 0) throw new Error(`bt2dump failed: ${result.stderr}`);
   return JSON.parse(result.stdout) as Bt2Dump;
 }
