@@ -1,6 +1,10 @@
 /**
  * tracemark: static markers that cost nothing when off, CTF 1.8 traces that babeltrace2 reads.
  * This file is the whole public API.
+ *
+ * Importing it must stay nearly free (docs/api.md, "Start-up"): it loads the marker path only.
+ * The reader, the trace writer and the control server are exported through their lazy facades
+ * (src/lazy/index.ts); test/startup/module-graph.test.ts pins what loads.
  */
 export { marker, type Marker } from './marker/index.js';
 export { registry, type Registration } from './registry/index.js';
@@ -15,7 +19,10 @@ export type { TraceEvent } from './read/decode/event.js';
 export {
   readTrace, readTraceSync, readTraceInfo, readTraceInfoSync,
   formatEvent, formatTimestamp, printEvents, registerBlobDecoder,
-  type ReadTraceOptions, type TraceInfo, type TraceSummary, type StreamSummary, type EventClassSummary,
-  type FieldSummary, type DiscardedInfo, type FormatOptions, type BlobDecoder,
+} from './lazy/index.js';
+export type {
+  ReadTraceOptions, TraceInfo, TraceSummary, StreamSummary, EventClassSummary,
+  FieldSummary, DiscardedInfo, FormatOptions, BlobDecoder,
 } from './read/index.js';
-export { listen, type ListenOptions, type ControlHandle } from './control/index.js';
+export { listen } from './lazy/index.js';
+export type { ListenOptions, ControlHandle } from './control/index.js';

@@ -6,9 +6,13 @@
  */
 import type { Registration } from '../registry/index.js';
 import { setSwitch, type SwitchState } from '../marker/switch.js';
-import { createFire, hasFire, type FireParts, type Probe, type Target } from './fire.js';
+import type { FireParts, Probe, Target } from './fire.js';
 import { chainStats } from './tracing.js';
+import { onFirstUse } from '../lazy/index.js';
 import { processState } from '../process/state.js';
+
+// The fire functions' compiler is loaded when a first marker is turned on (src/lazy).
+const fireModule = onFirstUse<typeof import('./fire.js')>(import.meta.url, './fire.js');
 
 export interface TargetSource {
   targetsFor(registration: Registration): Target[];
@@ -76,7 +80,7 @@ function compileOnFirstFire(state: MarkerState, parts: FireParts): (...args: unk
   const stub = (...args: unknown[]): void => {
     if (real === null) {
       try {
-        real = createFire(parts);
+        real = fireModule().createFire(parts);
       } catch {
         chainStats.internalErrors++;
         return;
@@ -105,6 +109,6 @@ export function recompute(state: MarkerState, lazy = false): void {
     owner: state.switchState,
   };
   // A marker whose fire function exists is only re-routed (cheap); only a first build may wait.
-  const fire = lazy && !hasFire(state.switchState) ? compileOnFirstFire(state, { ...parts, probes: state.probes.slice() }) : createFire(parts);
+  const fire = lazy && !fireModule().hasFire(state.switchState) ? compileOnFirstFire(state, { ...parts, probes: state.probes.slice() }) : fireModule().createFire(parts);
   setSwitch(state.switchState, true, fire);
 }

@@ -2,7 +2,6 @@
  * The process-wide switch of the enable chain, and the counters of everything the chain drops
  * or survives on behalf of the application.
  */
-import { argumentStats } from '../ring/coerce.js';
 import { processState, type ChainCounters } from '../process/state.js';
 
 /** Read by every enabled marker before it reads the clock. */
@@ -39,6 +38,6 @@ export const tracing = {
     globalSwitch.enabled = value === true;
   },
   stats(): TracingStats {
-    return { ...chainStats, coercedArguments: argumentStats.coerced };
+    return { ...chainStats, coercedArguments: processState.argumentStats.coerced };
   },
 };

@@ -7,11 +7,6 @@
  * the application's markers: when the application resolves `tracemark` to another installed
  * copy (a global CLI, a local dependency), that copy's preload does the work instead.
  */
-import { createRequire } from 'node:module';
-import { existsSync, realpathSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { isMainThread } from 'node:worker_threads';
 import { CONTROL_ENV, RECORD_ENV } from './record-config.js';
 
 const RAN = Symbol.for('tracemark.preload.ran');
@@ -20,6 +15,12 @@ const RAN = Symbol.for('tracemark.preload.ran');
 function applicationCopyPreload(): string | undefined {
   const script = process.argv[1];
   if (script === undefined || script === '') return undefined;
+  // Fetched here, not imported: an ES import of node:fs evaluates all its lazy exports (streams),
+  // a cost for every process that has the preload in NODE_OPTIONS and nothing to record.
+  const { createRequire } = process.getBuiltinModule('node:module');
+  const { existsSync, realpathSync } = process.getBuiltinModule('node:fs');
+  const { dirname, join, resolve } = process.getBuiltinModule('node:path');
+  const { fileURLToPath, pathToFileURL } = process.getBuiltinModule('node:url');
   try {
     const requireFromApp = createRequire(pathToFileURL(resolve(script)).href);
     const appRoot = dirname(requireFromApp.resolve('tracemark/package.json'));
@@ -35,7 +36,10 @@ function applicationCopyPreload(): string | undefined {
 const state = globalThis as unknown as Record<symbol, boolean | undefined>;
 // Worker threads inherit --import (and the environment): tracemark's own drainer thread, and the
 // application's workers, must not start a second recording or steal the control socket.
-if (isMainThread && state[RAN] !== true && (process.env[RECORD_ENV] !== undefined || process.env[CONTROL_ENV] === '1')) {
+// With nothing to record, nothing more is loaded (not even node:worker_threads): a preload left in
+// NODE_OPTIONS costs the start-up of one small module.
+if (state[RAN] !== true && (process.env[RECORD_ENV] !== undefined || process.env[CONTROL_ENV] === '1')
+  && process.getBuiltinModule('node:worker_threads').isMainThread) {
   const other = applicationCopyPreload();
   if (other !== undefined) {
     await import(other);

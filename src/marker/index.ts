@@ -3,7 +3,7 @@ import type { Probe } from '../chain/fire.js';
 import type { FieldInfo } from '../format/parse.js';
 import type { FormatArgs } from '../format/types.js';
 import { register } from '../registry/index.js';
-import { canGenerateCode, codeTag } from '../ring/encode.js';
+import { canGenerateCode, codeTag } from '../ring/codegen.js';
 import { createSwitch, type SwitchState } from './switch.js';
 import { processState, stateIsCompatible } from '../process/state.js';
 

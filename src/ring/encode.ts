@@ -10,6 +10,7 @@
 import type { FieldInfo } from '../format/parse.js';
 import type { FieldType } from '../format/specs.js';
 import type { Channel } from './channel.js';
+import { canGenerateCode, codeTag } from './codegen.js';
 import { coerceBlob, coerceChar, coerceFloat, coerceNumber, coerceString, isRealUint8Array, realLength } from './coerce.js';
 import { HEADER, TWO_POW_32 } from './layout.js';
 import { utf8Length, writeUtf8 } from './utf8.js';
@@ -138,32 +139,7 @@ export function encoderStatements(id: number, fields: readonly FieldInfo[], exit
   return lines;
 }
 
-/** Differs between copies of tracemark in one process, whose marker ids coincide. */
-const COPY_NONCE = Math.floor(Math.random() * 2 ** 32).toString(36);
-
-/**
- * A function name unique to one generated function of this copy of tracemark. V8 caches
- * `new Function` by source text: functions generated from one text share one SharedFunctionInfo
- * and one feedback cell ("many closures"), so they lose the JIT's specialisation to their
- * closure's constants and mix their type feedback. A unique name makes every source unique.
- */
-export function codeTag(kind: string, id: number): string {
-  return `tracemark_${kind}_${id}_${COPY_NONCE}`;
-}
-
-let codegenAllowed: boolean | undefined;
-
-/** Whether `new Function` works in this process (it does not under --disallow-code-generation-from-strings). */
-export function canGenerateCode(): boolean {
-  if (codegenAllowed === undefined) {
-    try {
-      codegenAllowed = new Function('return 1')() === 1;
-    } catch {
-      codegenAllowed = false;
-    }
-  }
-  return codegenAllowed;
-}
+export { canGenerateCode, codeTag };
 
 export function createEncoder(id: number, fields: readonly FieldInfo[]): EncodeFn {
   if (canGenerateCode()) {

@@ -1,22 +1,26 @@
-import { randomUUID } from 'node:crypto';
-import { threadId } from 'node:worker_threads';
 import { addTargetSource, recomputeAll, recomputeMatching, removeTargetSource, type TargetSource } from '../chain/enable.js';
 import type { Target } from '../chain/fire.js';
 import { chainStats } from '../chain/tracing.js';
-import { TraceWriter } from '../ctf/trace-writer.js';
-import { writeSnapshot, writeSnapshotSync } from '../ctf/snapshot.js';
-import { uuidToBytes } from '../ctf/metadata.js';
+import type { TraceWriter } from '../ctf/trace-writer.js';
 import { TracemarkError } from '../errors/index.js';
-import { warnNow } from '../exit/index.js';
-import { compileFilter, parseFilter } from '../filter/index.js';
+import { onFirstUse } from '../lazy/index.js';
 import { markerById, type Marker } from '../marker/index.js';
 import { processState } from '../process/state.js';
 import type { Registration } from '../registry/index.js';
 import { Channel, type ChannelOptions, type ChannelStats } from '../ring/channel.js';
-import { RelaySender, type RelayStats } from '../relay/sender.js';
-import { parseRelayUrl } from '../relay/url.js';
-import { decodeEvents, type TraceEventLike } from './events.js';
+import type { RelaySender, RelayStats } from '../relay/sender.js';
+import type { TraceEventLike } from './events.js';
 import { addRule, compilePattern, decidingRule, type Rule } from './rules.js';
+
+// Loaded on first use (src/lazy): a program that only declares markers never loads them.
+const writerModule = onFirstUse<typeof import('../ctf/trace-writer.js')>(import.meta.url, '../ctf/trace-writer.js');
+const snapshotModule = onFirstUse<typeof import('../ctf/snapshot.js')>(import.meta.url, '../ctf/snapshot.js');
+const metadataModule = onFirstUse<typeof import('../ctf/metadata.js')>(import.meta.url, '../ctf/metadata.js');
+const filterModule = onFirstUse<typeof import('../filter/index.js')>(import.meta.url, '../filter/index.js');
+const eventsModule = onFirstUse<typeof import('./events.js')>(import.meta.url, './events.js');
+const relayModule = onFirstUse<typeof import('../relay/sender.js')>(import.meta.url, '../relay/sender.js');
+const exitModule = onFirstUse<typeof import('../exit/index.js')>(import.meta.url, '../exit/index.js');
+const relayUrlModule = onFirstUse<typeof import('../relay/url.js')>(import.meta.url, '../relay/url.js');
 
 export interface SessionOptions {
   /** Channels besides `default` (which always exists; give it options by naming it here). */
@@ -69,7 +73,8 @@ export class Session implements TargetSource {
   private readonly channelMap = new Map<string, Channel>();
   private readonly rules: Rule[] = [];
   private readonly filterCallbacks: FilterCallback[] = [];
-  private readonly uuid = randomUUID();
+  /** Made at the first start(): node:crypto is not loaded before something is recorded. */
+  private uuid: string | null = null;
   private writer: TraceWriter | null = null;
   private relay: RelaySender | null = null;
   /** The relay daemon the session streams to (`relay` option). */
@@ -88,14 +93,11 @@ export class Session implements TargetSource {
     this.name = options.name ?? `session-${process.pid}-${number}`;
     this.output = options.output;
     this.relayUrl = options.relay;
-    if (this.relayUrl !== undefined) parseRelayUrl(this.relayUrl);
+    if (this.relayUrl !== undefined) relayUrlModule().parseRelayUrl(this.relayUrl);
     this.flushIntervalMs = options.flushIntervalMs ?? (this.relayUrl === undefined ? 0 : RELAY_FLUSH_INTERVAL_MS);
     const channels = { default: {}, ...(options.channels ?? {}) };
-    let index = 0;
     for (const [name, channelOptions] of Object.entries(channels)) {
-      const channel = new Channel(name, channelOptions);
-      channel.setStreamIdentity(uuidToBytes(this.uuid), index++);
-      this.channelMap.set(name, channel);
+      this.channelMap.set(name, new Channel(name, channelOptions));
     }
   }
 
@@ -126,7 +128,7 @@ export class Session implements TargetSource {
       throw new TracemarkError('ERR_INVALID_ARG', 'filter must be an expression string or a function');
     }
     // Parsed now, so that a syntax error is reported here, with its position.
-    const filter = typeof given === 'string' ? parseFilter(given) : given;
+    const filter = typeof given === 'string' ? filterModule().parseFilter(given) : given;
     this.addRule({ pattern, matcher: compilePattern(pattern), on: true, channel, filter });
     return this;
   }
@@ -168,11 +170,13 @@ export class Session implements TargetSource {
     if (this.error !== null) {
       throw new TracemarkError('ERR_SESSION_STATE', `session ${this.name} cannot record again: ${this.error.message}`, { cause: this.error });
     }
-    const relay = this.relayUrl !== undefined && this.relay === null ? this.startRelay(this.relayUrl) : null;
+    // Packets are opened by recorded events only, so every packet gets this identity.
+    const uuid = this.uuid ??= this.newIdentity();
+    const relay = this.relayUrl !== undefined && this.relay === null ? this.startRelay(this.relayUrl, uuid) : null;
     if ((this.output !== undefined || relay !== null) && this.writer === null) {
-      this.writer = new TraceWriter({
+      this.writer = new (writerModule().TraceWriter)({
         ...(this.output === undefined ? {} : { dir: this.output }),
-        uuid: this.uuid,
+        uuid,
         channels: this.channels,
         traceName: this.name,
         onError: (error) => this.fail(error),
@@ -206,11 +210,11 @@ export class Session implements TargetSource {
     return this;
   }
 
-  private startRelay(url: string): RelaySender {
-    const relay = new RelaySender({
+  private startRelay(url: string, uuid: string): RelaySender {
+    const relay = new (relayModule().RelaySender)({
       url,
       sessionName: this.name,
-      uuid: this.uuid,
+      uuid,
       channels: this.channels,
       traceName: this.name,
       localCopy: this.output !== undefined,
@@ -252,17 +256,17 @@ export class Session implements TargetSource {
 
   /** Writes what the buffers hold as a complete trace in `dir` (flight recorder). */
   async snapshot(dir: string): Promise<string> {
-    return writeSnapshot(dir, this.channels, this.name);
+    return snapshotModule().writeSnapshot(dir, this.channels, this.name);
   }
 
   /** The same, synchronously: for `process.on('exit')` handlers, where promises never settle. */
   snapshotSync(dir: string): string {
-    return writeSnapshotSync(dir, this.channels, this.name);
+    return snapshotModule().writeSnapshotSync(dir, this.channels, this.name);
   }
 
   /** The decoded events held in the buffers, oldest first (not removed). */
   events(): TraceEventLike[] {
-    return decodeEvents(this.channels);
+    return eventsModule().decodeEvents(this.channels);
   }
 
   stats(): SessionStats {
@@ -294,8 +298,8 @@ export class Session implements TargetSource {
     if (typeof rule.filter === 'function') {
       predicate = rule.filter;
     } else if (rule.filter !== undefined) {
-      expression = compileFilter(rule.filter, registration.fields, {
-        vpid: process.pid, vtid: threadId, procname: process.title,
+      expression = filterModule().compileFilter(rule.filter, registration.fields, {
+        vpid: process.pid, vtid: process.getBuiltinModule('node:worker_threads').threadId, procname: process.title,
       }, { valuesAreArrays: true });
       if (expression === null) return null;
     }
@@ -323,6 +327,14 @@ export class Session implements TargetSource {
     return { expression, accept };
   }
 
+  private newIdentity(): string {
+    const uuid = process.getBuiltinModule('node:crypto').randomUUID();
+    const bytes = metadataModule().uuidToBytes(uuid);
+    let index = 0;
+    for (const channel of this.channelMap.values()) channel.setStreamIdentity(bytes, index++);
+    return uuid;
+  }
+
   private changed(): void {
     if (this.state.recording) recomputeAll();
   }
@@ -338,7 +350,7 @@ export class Session implements TargetSource {
     this.error = error;
     this.state.recording = false;
     recomputeAll();
-    warnNow(error.message, error.code);
+    exitModule().warnNow(error.message, error.code);
   }
 
   private assertOpen(): void {

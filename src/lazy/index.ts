@@ -1,0 +1,98 @@
+/**
+ * Loading on first use. Importing tracemark to declare markers must stay nearly free, so the
+ * index loads the marker path only; the reader, the trace writer, the filter compiler and the
+ * control server are loaded by the first call that needs them. This file also holds the public
+ * functions of the reader and of live control as the index exports them: the same functions
+ * and types, behind a first-use load (one module here rather than one per facade, as each
+ * module the index loads costs start-up time of its own).
+ *
+ * Some of those calls are synchronous (`session.start()`, `readTraceSync`, `formatEvent`), so the
+ * load is too: `require()` of an ES module (Node 20.19+, 22.12+; no top-level await in our
+ * graph). It shares the ES module cache, so a module loaded this way and one imported elsewhere
+ * are the same instance (the same `TracemarkError` class, the same registry).
+ */
+import type * as Control from '../control/index.js';
+import type * as Reader from '../read/index.js';
+
+/**
+ * A function that loads `specifier` (relative to `fromUrl`, usually `import.meta.url`) on its
+ * first call and returns its namespace, the same object every time.
+ */
+export function onFirstUse<T>(fromUrl: string, specifier: string): () => T {
+  let loaded: T | undefined;
+  return () => {
+    // process.getBuiltinModule: not even node:module is loaded before the first use.
+    if (loaded === undefined) loaded = process.getBuiltinModule('node:module').createRequire(fromUrl)(specifier) as T;
+    return loaded;
+  };
+}
+
+const reader = onFirstUse<typeof Reader>(import.meta.url, '../read/index.js');
+
+/**
+ * Reads every event of the trace(s) in `dir`, merged by timestamp. Damaged data ends its stream;
+ * after the last event, one TracemarkError('ERR_TRACE_CORRUPT') names the file and byte offset.
+ * @example
+ * for await (const event of readTrace('./traces/run-1')) console.log(formatEvent(event));
+ */
+export const readTrace: typeof Reader.readTrace = (...args) => reader().readTrace(...args);
+
+/**
+ * Synchronous reader: same events and errors as readTrace, without a promise per event.
+ * @example
+ * for (const event of readTraceSync('./traces/run-1')) console.log(event.name);
+ */
+export const readTraceSync: typeof Reader.readTraceSync = (...args) => reader().readTraceSync(...args);
+
+/**
+ * Summary of the trace(s) in `dir`. Rejects with TracemarkError on unreadable or corrupt metadata only.
+ * @example
+ * const { summary } = await readTraceInfo('./traces/run-1');
+ */
+export const readTraceInfo: typeof Reader.readTraceInfo = (...args) => reader().readTraceInfo(...args);
+
+/**
+ * The same, synchronously.
+ * @example
+ * const { summary } = readTraceInfoSync('./traces/run-1');
+ */
+export const readTraceInfoSync: typeof Reader.readTraceInfoSync = (...args) => reader().readTraceInfoSync(...args);
+
+/**
+ * One event as one line, as `tracemark print` shows it.
+ * @example
+ * console.log(formatEvent(event, { stream: true }));
+ */
+export const formatEvent: typeof Reader.formatEvent = (...args) => reader().formatEvent(...args);
+
+/**
+ * `2023-11-14T22:13:20.671087740Z` for ns since the epoch.
+ * @example
+ * formatTimestamp(event.timestamp);
+ */
+export const formatTimestamp: typeof Reader.formatTimestamp = (...args) => reader().formatTimestamp(...args);
+
+/**
+ * Prints `events` to `fd` (`formatEvent` lines, `\n`-terminated) and returns how many were
+ * printed. An error of the iterable (trace damage) propagates after the lines before it are written.
+ * @example
+ * printEvents(readTraceSync(dir), process.stdout.fd);
+ */
+export const printEvents: typeof Reader.printEvents = (...args) => reader().printEvents(...args);
+
+/**
+ * Registers `decode` for the blob field `fieldName` (as shown: no leading `_`) of the events named
+ * `eventName`; returns a function that removes this registration (and only it).
+ * @example
+ * const off = registerBlobDecoder('net:rx', 'payload', (b) => new TextDecoder().decode(b));
+ */
+export const registerBlobDecoder: typeof Reader.registerBlobDecoder = (...args) => reader().registerBlobDecoder(...args);
+
+/**
+ * Starts listening for control clients (once per process: later calls return the same handle).
+ * Rejects with TracemarkError `ERR_CONTROL` when the socket directory is not private, the socket
+ * cannot be created, or when called from a worker thread. The socket never keeps the process alive.
+ * @example
+ * const control = await listen();   // then: tracemark ctl <pid> list
+ */
+export const listen: typeof Control.listen = async (...args) => (await import('../control/index.js')).listen(...args);
