@@ -164,8 +164,11 @@ describe('streaming to lttng-relayd', { skip, timeout: 240_000 }, () => {
     session.enable('*').start();
     const late = marker(`relay_api_${randomBytes(3).toString('hex')}:late`, 'value %d text %s');
     for (let i = 0; i < 50; i++) late(-i, `t${i}`);
+    // Idle for a few packet-close ticks: live beacons tell viewers the stream has nothing new.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
     await session.close();
     const stats = session.stats();
+    assert.ok((stats.relay?.beacons ?? 0) >= 1, `beacons: ${JSON.stringify(stats.relay)}`);
     assert.equal(stats.relay?.connections, 1);
     assert.ok((stats.relay?.packetsSent ?? 0) >= 1);
     assert.equal(stats.relay?.packetsDropped, 0);
@@ -207,6 +210,49 @@ describe('relay faults', { skip, timeout: 240_000 }, () => {
       assert.ok(afterRestart[0].i > before[before.length - 1].i, 'the second relay session continues the first');
       assert.equal(afterRestart[afterRestart.length - 1].i, mine[mine.length - 1].i, 'the relay got the end of the trace');
     } finally {
+      await relay.stop();
+    }
+  });
+
+  test('network stall (relay stopped): the program goes on; what could not be sent is counted as discarded in the relay trace', { timeout: 120_000 }, async () => {
+    const relay = await Relayd.start();
+    try {
+      const name = uniqueName('stall');
+      const stop = join(work, `${name}.stop`);
+      // Relay only, about 20 MB/s into 4 × 64 KiB: a stalled relay soon fills budget and ring.
+      const app = run(process.execPath, [STREAMER, '100000000', '1', stop], {
+        ...process.env,
+        TRACEMARK_TEST_BURST: '20',
+        TRACEMARK_TEST_PAD: '1000',
+        TRACEMARK_TEST_SESSION: JSON.stringify({ relay: relay.url, name, channels: { default: { subbufSize: 65536, subbufCount: 4 } } }),
+      });
+      try {
+        await waitFor('data on the relay', () => relay.traces(name).length === 1 && Relayd.dataBytes(relay.traces(name)[0]) > 0, 30_000);
+        relay.signal('SIGSTOP');
+        await new Promise((resolve) => setTimeout(resolve, 4000));
+        assert.equal(app.child.exitCode, null, 'the program runs through the stall');
+        relay.signal('SIGCONT');
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+      } finally {
+        relay.signal('SIGCONT');
+        writeFileSync(stop, '');
+      }
+      assert.equal(await app.exited, 0, app.stderr());
+      const stats = JSON.parse(app.stdout()) as { relay: { connections: number; packetsDropped: number }; channels: { default: { written: number; discarded: number } } };
+      assert.ok(stats.channels.default.discarded > 0, `the ring overflowed during the stall: ${app.stdout()}`);
+      assert.equal(stats.relay.packetsDropped, 0, 'relay only: packets wait, events are dropped instead');
+      const traces = relay.traces(name);
+      const stored = traces.map((trace) => bt2dump(trace));
+      const events = stored.reduce((sum, d) => sum + d.events.length, 0);
+      const discarded = stored.reduce((sum, d) => sum + d.discarded.reduce((a, b) => a + b, 0), 0);
+      if (stats.relay.connections === 1) {
+        assert.equal(events, stats.channels.default.written, 'every event written into the ring reached the relay');
+        assert.equal(discarded, stats.channels.default.discarded, 'babeltrace2 reports the events the ring dropped');
+      } else {
+        assert.ok(discarded > 0, 'babeltrace2 reports discarded events');
+      }
+    } finally {
+      relay.signal('SIGCONT');
       await relay.stop();
     }
   });
