@@ -26,3 +26,6 @@ export type {
 } from './read/index.js';
 export { listen } from './lazy/index.js';
 export type { ListenOptions, ControlHandle } from './control/index.js';
+// Node.js core as node:* markers (docs/node.md).
+export { currentRequest } from './lazy/index.js';
+export type { NodeSessionOptions } from './integrations/node/index.js';

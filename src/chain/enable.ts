@@ -24,6 +24,9 @@ export interface MarkerState {
   readonly probes: Probe[];
 }
 
+/** Told when a marker turns on or off (not when only its targets change); see onEnabledChange. */
+export type EnabledChangeListener = (registration: Registration, enabled: boolean) => void;
+
 // Shared by every copy of tracemark in the process: a session of one copy enables the markers
 // of all (src/process/state.ts).
 const markers: MarkerState[] = processState.markerStates;
@@ -40,6 +43,26 @@ let indexed = 0;
  * one; registries this large are rare enough for that trade.)
  */
 const EAGER_BATCH_MAX = 512;
+// Process-wide too, since any copy may recompute any marker: an optional field of the shared
+// state, added by the first copy that needs it (older copies of the same state version ignore it).
+const shared = processState as unknown as { enabledListeners?: Set<EnabledChangeListener> };
+const enabledListeners: Set<EnabledChangeListener> = shared.enabledListeners ??= new Set();
+
+/**
+ * Calls `listener` whenever a marker turns on (a session's rule or a probe starts to match it)
+ * or off. Listeners run off the hot path, during recomputation; an exception is swallowed.
+ * Returns a function that removes the listener.
+ */
+export function onEnabledChange(listener: EnabledChangeListener): () => void {
+  enabledListeners.add(listener);
+  return () => { enabledListeners.delete(listener); };
+}
+
+function notifyEnabled(registration: Registration, enabled: boolean): void {
+  for (const listener of enabledListeners) {
+    try { listener(registration, enabled); } catch { /* a listener must not break the chain */ }
+  }
+}
 
 export function addMarkerState(state: MarkerState): void {
   markers.push(state);
@@ -97,9 +120,13 @@ export function recompute(state: MarkerState, lazy = false): void {
   for (const source of sources) targets.push(...source.targetsFor(state.registration));
   const on = targets.length > 0 || state.probes.length > 0;
   if (!on) {
-    if (state.switchState.on) setSwitch(state.switchState, false, null);
+    if (state.switchState.on) {
+      setSwitch(state.switchState, false, null);
+      notifyEnabled(state.registration, false);
+    }
     return;
   }
+  const wasOn = state.switchState.on;
   const parts: FireParts = {
     id: state.registration.id,
     fields: state.registration.fields,
@@ -111,4 +138,5 @@ export function recompute(state: MarkerState, lazy = false): void {
   // A marker whose fire function exists is only re-routed (cheap); only a first build may wait.
   const fire = lazy && !fireModule().hasFire(state.switchState) ? compileOnFirstFire(state, { ...parts, probes: state.probes.slice() }) : fireModule().createFire(parts);
   setSwitch(state.switchState, true, fire);
+  if (!wasOn) notifyEnabled(state.registration, true);
 }

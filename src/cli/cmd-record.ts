@@ -22,7 +22,8 @@ summary (events per marker, lost events, size, path) goes to stderr.
 
 Options:
   -e, --event PATTERN     enable the markers matching PATTERN ('*' matches any run of
-                          characters: 'http:*'); repeatable; default: all ('*')
+                          characters: 'http:*'); repeatable; default: all ('*'), which
+                          includes Node's own node:* markers: -e 'app:*' leaves them out
       --filter EXPR       record only events whose fields match EXPR (docs/filters.md);
                           applies to every -e pattern
   -o, --output DIR        trace directory, new or empty (default ./tracemark-<date>-<pid>)

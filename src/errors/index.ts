@@ -14,7 +14,8 @@ export type TracemarkErrorCode =
   | 'ERR_FILTER'
   | 'ERR_CONTROL'
   | 'ERR_USAGE'
-  | 'ERR_RELAY';
+  | 'ERR_RELAY'
+  | 'ERR_NODE_SOURCE';
 
 export interface TracemarkErrorDetails {
   /** 0-based index in the offending text (format string or filter expression). */

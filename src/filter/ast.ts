@@ -8,9 +8,9 @@
 
 export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
 
-export type ContextName = 'vpid' | 'vtid' | 'procname';
+export type ContextName = 'vpid' | 'vtid' | 'procname' | 'request';
 
-export const CONTEXT_NAMES: readonly ContextName[] = Object.freeze(['vpid', 'vtid', 'procname'] as const);
+export const CONTEXT_NAMES: readonly ContextName[] = Object.freeze(['vpid', 'vtid', 'procname', 'request'] as const);
 
 /** A marker field, by name; resolved to an index into the marker's arguments at compile time. */
 export interface FieldOperand {
@@ -18,7 +18,10 @@ export interface FieldOperand {
   readonly name: string;
 }
 
-/** `$ctx.vpid`, `$ctx.vtid`, `$ctx.procname`: folded to constants at compile time. */
+/**
+ * `$ctx.vpid`, `$ctx.vtid`, `$ctx.procname`: folded to constants at compile time; `$ctx.request`
+ * (the HTTP request being handled, docs/node.md) is read per event.
+ */
 export interface ContextOperand {
   readonly kind: 'context';
   readonly name: ContextName;

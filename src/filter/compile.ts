@@ -27,6 +27,8 @@ export interface FilterContext {
   readonly vpid: number;
   readonly vtid: number;
   readonly procname: string;
+  /** `$ctx.request`, read when each event is filtered (0 outside a request); absent: compares false. */
+  readonly request?: () => number;
 }
 
 type Pred = FilterPredicate;
@@ -43,6 +45,8 @@ type Resolved =
   | { readonly k: 'field'; readonly index: number; readonly kind: Kind }
   | { readonly k: 'num'; readonly value: number | bigint }
   | { readonly k: 'str'; readonly segments: readonly string[] }
+  /** A context value read per event (`$ctx.request`). */
+  | { readonly k: 'dyn'; readonly get: () => unknown }
   | { readonly k: 'none' };
 
 const FLIP: Readonly<Record<CompareOp, CompareOp>> = { '==': '==', '!=': '!=', '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
@@ -215,6 +219,10 @@ class Compiler {
       case 'number': return { k: 'num', value: o.value };
       case 'string': return { k: 'str', segments: o.segments };
       case 'context': {
+        if (o.name === 'request') {
+          const get = this.context.request;
+          return typeof get === 'function' ? { k: 'dyn', get } : { k: 'none' };
+        }
         const value: unknown = this.context[o.name];
         if (o.name === 'procname') return typeof value === 'string' ? { k: 'str', segments: [value] } : { k: 'none' };
         // A junk context number (NaN, a string) is 'none': compares false, like a junk value.
@@ -226,6 +234,7 @@ class Compiler {
   }
 
   private compare(op: CompareOp, left: Resolved, right: Resolved): Compiled {
+    if (left.k === 'dyn' || right.k === 'dyn') return dynamicCompare(op, left, right);
     if (left.k !== 'field') {
       if (right.k !== 'field') return foldCompare(op, left, right);
       return this.compare(FLIP[op], right, left); // put the field on the left: `5 < a` is `a > 5`
@@ -246,6 +255,28 @@ class Compiler {
         return false;
     }
   }
+}
+
+/** A numeric read of one operand per event, or null when it is not numeric. */
+function numericReader(r: Resolved): ((v: ArrayLike<unknown>) => unknown) | null {
+  switch (r.k) {
+    case 'dyn': { const get = r.get; return () => get(); }
+    case 'num': { const k = r.value; return () => k; }
+    case 'field': { const i = r.index; return r.kind === 'num' ? (v) => v[i] : null; }
+    default: return null;
+  }
+}
+
+/** Comparisons with a per-event context value: numeric only (anything else compares false). */
+function dynamicCompare(op: CompareOp, left: Resolved, right: Resolved): Compiled {
+  const a = numericReader(left);
+  const b = numericReader(right);
+  if (a === null || b === null) return false;
+  return (v) => {
+    const x = a(v);
+    const y = b(v);
+    return isNumeric(x) && isNumeric(y) && compareNumbers(op, x, y);
+  };
 }
 
 function foldCompare(op: CompareOp, a: Resolved, b: Resolved): boolean {

@@ -30,20 +30,30 @@ export function describeValue(value: unknown): string {
   }
 }
 
-/** Validates `provider:event`; throws ERR_FORMAT naming the offending part. */
+/**
+ * Validates `provider:event`, where the event may itself have `:`-separated parts
+ * (`node:http.server:begin`: span pairs are `<P>:begin`/`<P>:end`); throws ERR_FORMAT naming
+ * the offending part.
+ */
 export function validateMarkerName(name: unknown): string {
   if (typeof name !== 'string') {
     throw new TracemarkError('ERR_FORMAT', `marker name must be a string, got ${describeValue(name)}`, { offset: 0, text: describeValue(name) });
   }
   const colon = name.indexOf(':');
   const provider = colon < 0 ? name : name.slice(0, colon);
-  const event = colon < 0 ? '' : name.slice(colon + 1);
   if (colon < 0 || !NAME_PART.test(provider)) {
     // The offending field is the provider part (the whole name when there is no colon).
     throw new TracemarkError('ERR_FORMAT', `invalid marker name ${JSON.stringify(name)}: expected provider:event, each part [A-Za-z_][A-Za-z0-9_.]*`, { offset: 0, text: provider });
   }
-  if (!NAME_PART.test(event)) {
-    throw new TracemarkError('ERR_FORMAT', `invalid marker name ${JSON.stringify(name)}: the event part ${JSON.stringify(event)} must match [A-Za-z_][A-Za-z0-9_.]*`, { offset: colon + 1, text: event });
+  let start = colon + 1;
+  for (;;) {
+    const next = name.indexOf(':', start);
+    const part = next < 0 ? name.slice(start) : name.slice(start, next);
+    if (!NAME_PART.test(part)) {
+      throw new TracemarkError('ERR_FORMAT', `invalid marker name ${JSON.stringify(name)}: the event part ${JSON.stringify(part)} must match [A-Za-z_][A-Za-z0-9_.]*`, { offset: start, text: part });
+    }
+    if (next < 0) break;
+    start = next + 1;
   }
   return name;
 }

@@ -96,3 +96,14 @@ export const registerBlobDecoder: typeof Reader.registerBlobDecoder = (...args) 
  * const control = await listen();   // then: tracemark ctl <pid> list
  */
 export const listen: typeof Control.listen = async (...args) => (await import('../control/index.js')).listen(...args);
+
+const nodeContext = onFirstUse<typeof import('../integrations/node/context.js')>(import.meta.url, '../integrations/node/context.js');
+
+/**
+ * The id (`span_id`) of the HTTP server request being handled, across `await`; 0 outside any
+ * request, or while no session wants the request context (docs/node.md).
+ * @example
+ * const session = new Session({ node: { requestContext: true } });
+ * work(step, currentRequest()); // an app marker with a field of its own for the request
+ */
+export const currentRequest = (): number => nodeContext().currentRequest();

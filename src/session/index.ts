@@ -4,6 +4,8 @@ import { chainStats } from '../chain/tracing.js';
 import type { TraceWriter } from '../ctf/trace-writer.js';
 import { TracemarkError } from '../errors/index.js';
 import { onFirstUse } from '../lazy/index.js';
+import type { FilterNode } from '../filter/index.js';
+import type { NodeAttachment, NodeSessionOptions } from '../integrations/node/index.js';
 import { markerById, type Marker } from '../marker/index.js';
 import { processState } from '../process/state.js';
 import type { Registration } from '../registry/index.js';
@@ -20,6 +22,7 @@ const filterModule = onFirstUse<typeof import('../filter/index.js')>(import.meta
 const eventsModule = onFirstUse<typeof import('./events.js')>(import.meta.url, './events.js');
 const relayModule = onFirstUse<typeof import('../relay/sender.js')>(import.meta.url, '../relay/sender.js');
 const exitModule = onFirstUse<typeof import('../exit/index.js')>(import.meta.url, '../exit/index.js');
+const nodeModule = onFirstUse<typeof import('../integrations/node/index.js')>(import.meta.url, '../integrations/node/index.js');
 const relayUrlModule = onFirstUse<typeof import('../relay/url.js')>(import.meta.url, '../relay/url.js');
 
 export interface SessionOptions {
@@ -36,6 +39,8 @@ export interface SessionOptions {
    * relay session named `name`. With `output` too, both get every packet.
    */
   relay?: string;
+  /** Options of the `node:*` markers (docs/node.md): event-loop sampling, request context. */
+  node?: NodeSessionOptions;
 }
 
 /** Live viewers should see an event within a second: close packets at least this often. */
@@ -56,6 +61,14 @@ export interface SessionStats {
   relay?: RelayStats;
 }
 
+
+function readsContext(node: FilterNode, name: string): boolean {
+  switch (node.kind) {
+    case 'compare': return [node.left, node.right].some((o) => o.kind === 'context' && o.name === name);
+    case 'not': return readsContext(node.operand, name);
+    default: return node.operands.some((o) => readsContext(o, name));
+  }
+}
 
 /**
  * A recording session: rules that enable markers, channels (ring buffers) they write to, and an
@@ -85,6 +98,9 @@ export class Session implements TargetSource {
   private readonly state = { recording: false };
   private closed = false;
   private registered = false;
+  private readonly nodeOptions: NodeSessionOptions;
+  /** Held while recording: the `node:*` markers' view of this session. */
+  private node: NodeAttachment | null = null;
   /** Set when writing failed: the reason, already reported once. */
   error: TracemarkError | null = null;
 
@@ -95,6 +111,8 @@ export class Session implements TargetSource {
     this.relayUrl = options.relay;
     if (this.relayUrl !== undefined) relayUrlModule().parseRelayUrl(this.relayUrl);
     this.flushIntervalMs = options.flushIntervalMs ?? (this.relayUrl === undefined ? 0 : RELAY_FLUSH_INTERVAL_MS);
+    // The node:* integration loads at the first start(), or here to check its options.
+    this.nodeOptions = options.node === undefined ? {} : nodeModule().checkNodeSessionOptions(options.node);
     const channels = { default: {}, ...(options.channels ?? {}) };
     for (const [name, channelOptions] of Object.entries(channels)) {
       this.channelMap.set(name, new Channel(name, channelOptions));
@@ -130,6 +148,7 @@ export class Session implements TargetSource {
     // Parsed now, so that a syntax error is reported here, with its position.
     const filter = typeof given === 'string' ? filterModule().parseFilter(given) : given;
     this.addRule({ pattern, matcher: compilePattern(pattern), on: true, channel, filter });
+    this.node?.rulesChanged(this.usesRequestContext());
     return this;
   }
 
@@ -201,6 +220,8 @@ export class Session implements TargetSource {
       }, this.flushIntervalMs);
       this.flushTimer.unref();
     }
+    // Declares the node:* markers that the rules match, before the rules are matched against them.
+    this.node ??= nodeModule().attachNodeSession(this.nodeOptions, this.usesRequestContext(), (name) => this.ruleEnables(name));
     if (!this.registered) {
       this.registered = true;
       addTargetSource(this);
@@ -239,6 +260,7 @@ export class Session implements TargetSource {
     if (!this.state.recording) return this;
     this.state.recording = false;
     recomputeAll();
+    this.detachNode();
     for (const channel of this.channelMap.values()) channel.flush();
     return this;
   }
@@ -299,7 +321,7 @@ export class Session implements TargetSource {
       predicate = rule.filter;
     } else if (rule.filter !== undefined) {
       expression = filterModule().compileFilter(rule.filter, registration.fields, {
-        vpid: process.pid, vtid: process.getBuiltinModule('node:worker_threads').threadId, procname: process.title,
+        vpid: process.pid, vtid: process.getBuiltinModule('node:worker_threads').threadId, procname: process.title, request: nodeModule().currentRequest,
       }, { valuesAreArrays: true });
       if (expression === null) return null;
     }
@@ -335,6 +357,23 @@ export class Session implements TargetSource {
     return uuid;
   }
 
+  /** Whether some rule's filter reads `$ctx.request` (which needs the request context on). */
+  private usesRequestContext(): boolean {
+    return this.rules.some((rule) => typeof rule.filter === 'object' && readsContext(rule.filter.ast, 'request'));
+  }
+
+  private ruleEnables(name: string): boolean {
+    for (const channel of this.channelMap.keys()) {
+      if (decidingRule(this.rules, name, channel)?.on === true) return true;
+    }
+    return false;
+  }
+
+  private detachNode(): void {
+    this.node?.detach();
+    this.node = null;
+  }
+
   private changed(): void {
     if (this.state.recording) recomputeAll();
   }
@@ -350,6 +389,7 @@ export class Session implements TargetSource {
     this.error = error;
     this.state.recording = false;
     recomputeAll();
+    this.detachNode();
     exitModule().warnNow(error.message, error.code);
   }
 

@@ -157,14 +157,16 @@ const NAME_ERRORS: [string, number, string][] = [
   ['net:1x', 4, '1x'],
   ['net:r x', 4, 'r x'],
   ['net:rx ', 4, 'rx '],
-  ['a:b:c', 2, 'b:c'],
+  ['a:b:', 4, ''],
+  ['a::c', 2, ''],
+  ['a:b:1c', 4, '1c'],
   ['net:é', 4, 'é'],
   ['ne t:rx', 0, 'ne t'],
 ];
 
 describe('marker names', () => {
   test('valid names', () => {
-    for (const name of ['a:b', '_:_', 'A1:b2', 'net.tcp:rx.ok', 'a.:b.', 'a..b:c', 'Net_9:Ev_1.x']) {
+    for (const name of ['a:b', '_:_', 'A1:b2', 'net.tcp:rx.ok', 'a.:b.', 'a..b:c', 'Net_9:Ev_1.x', 'a:b:c', 'node:http.server:begin']) {
       assert.equal(validateMarkerName(name), name);
     }
   });

@@ -1,0 +1,91 @@
+/** `node:http.client:*`: requests made with `http.request`/`http.get` (channels `http.client.*`, Node 20+). */
+import dc from 'node:diagnostics_channel';
+import { marker } from '../../marker/index.js';
+import { clockNowNs } from '../../ring/clock.js';
+import { currentRequest } from './context.js';
+import { errorParts, nextId, num, str, tagNumber, type NodeSource, type Tagged } from './source.js';
+
+const START = 'http.client.request.start';
+const FINISH = 'http.client.response.finish';
+const ERROR = 'http.client.request.error';
+const kId = Symbol('tracemark.client.id');
+const kStartNs = Symbol('tracemark.client.startNs');
+
+function declare() {
+  return {
+    begin: marker('node:http.client:begin', 'span_id %lu parent %lu method %s host %s path %s'),
+    end: marker('node:http.client:end', 'span_id %lu status %u duration_ns %lu'),
+    error: marker('node:http.client:error', 'span_id %lu name %s code %s message %s duration_ns %lu'),
+  };
+}
+let m: ReturnType<typeof declare>;
+
+interface ClientRequestLike {
+  method?: string;
+  path?: string;
+  host?: string;
+  getHeader?(name: string): unknown;
+}
+
+function hostOf(request: ClientRequestLike): string {
+  // The Host header carries the port; `request.host` does not.
+  try {
+    const header = typeof request.getHeader === 'function' ? request.getHeader('host') : undefined;
+    return str(header) || str(request.host);
+  } catch {
+    return str(request.host);
+  }
+}
+
+function onStart(message: unknown): void {
+  const { request } = message as { request: ClientRequestLike };
+  const id = nextId();
+  (request as Tagged)[kId] = id;
+  (request as Tagged)[kStartNs] = clockNowNs();
+  if (m.begin.enabled) m.begin(id, currentRequest(), str(request.method), hostOf(request), str(request.path));
+}
+
+/** Ends the span once: an error after the response (or a second error) is not a second end. */
+function end(request: unknown, status: number, durationNs: number): void {
+  const id = tagNumber(request, kId);
+  if (id === 0) return;
+  (request as Tagged)[kId] = 0;
+  m.end(id, status, durationNs);
+}
+
+function onFinish(message: unknown): void {
+  const { request, response } = message as { request: unknown; response: { statusCode?: number } };
+  end(request, num(response.statusCode), clockNowNs() - tagNumber(request, kStartNs));
+}
+
+function onError(message: unknown): void {
+  const { request, error } = message as { request: unknown; error: unknown };
+  const id = tagNumber(request, kId);
+  if (id === 0) return;
+  const durationNs = clockNowNs() - tagNumber(request, kStartNs);
+  if (m.error.enabled) {
+    const e = errorParts(error);
+    m.error(id, e.name, e.code, e.message, durationNs);
+  }
+  end(request, 0, durationNs);
+}
+
+export const httpClient: NodeSource = {
+  name: 'http.client',
+  names: ['node:http.client:begin', 'node:http.client:end', 'node:http.client:error'],
+  available: () => true,
+  declare() {
+    m = declare();
+    return Object.values(m);
+  },
+  start() {
+    dc.subscribe(START, onStart);
+    dc.subscribe(FINISH, onFinish);
+    dc.subscribe(ERROR, onError);
+  },
+  stop() {
+    dc.unsubscribe(START, onStart);
+    dc.unsubscribe(FINISH, onFinish);
+    dc.unsubscribe(ERROR, onError);
+  },
+};
