@@ -2,6 +2,7 @@
 import { cpus } from 'node:os';
 import { diskBenchmarks } from './disk.js';
 import { hotPathBenchmarks } from './hot-path.js';
+import { nodeHttpBenchmark } from './node/http.js';
 import { readBenchmarks } from './read.js';
 
 console.log(`# tracemark benchmarks — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${new Date().toISOString()}`);
@@ -9,3 +10,4 @@ const only = process.argv[2];
 if (only === undefined || only === 'hot') await hotPathBenchmarks();
 if (only === undefined || only === 'disk') await diskBenchmarks();
 if (only === undefined || only === 'read') await readBenchmarks();
+if (only === undefined || only === 'node') await nodeHttpBenchmark();

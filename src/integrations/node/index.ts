@@ -6,7 +6,7 @@
  */
 import { onEnabledChange } from '../../chain/enable.js';
 import { TracemarkError } from '../../errors/index.js';
-import { currentRequest as localCurrentRequest, setRequestContext } from './context.js';
+import { claimRequestContext, setRequestContext } from './context.js';
 import { childProcessSource } from './child-process.js';
 import { eventLoopSource, setSampleInterval } from './event-loop.js';
 import { fetchSource } from './fetch.js';
@@ -180,40 +180,24 @@ export function runningNodeSources(): string[] {
  * and the enable chain (src/process/state.ts), so two copies subscribing to Node would write
  * every node:* event twice. The first copy's integration serves every copy's sessions.
  */
-interface SharedIntegration {
-  readonly attach: typeof attachLocal;
-  readonly currentRequest: () => number;
-}
 const SHARED_KEY = Symbol.for('tracemark.node-integration.v1');
-let shared: SharedIntegration | undefined;
-
-function integration(): SharedIntegration {
-  if (shared !== undefined) return shared;
-  const holder = globalThis as unknown as Record<symbol, SharedIntegration | undefined>;
-  let found = holder[SHARED_KEY];
-  if (found === undefined) {
-    found = { attach: attachLocal, currentRequest: localCurrentRequest };
-    Object.defineProperty(globalThis, SHARED_KEY, { value: found, enumerable: false, writable: false, configurable: true });
-  }
-  shared = found;
-  return found;
-}
+let sharedAttach: typeof attachLocal | undefined;
 
 /**
  * Called by a session when it starts recording, before its rules are matched; `matches` tells
  * whether its rules enable a marker name. detach() when it stops.
  */
 export function attachNodeSession(options: NodeSessionOptions, requestContext: boolean, matches: (name: string) => boolean): NodeAttachment {
-  return integration().attach(options, requestContext, matches);
+  if (sharedAttach === undefined) {
+    const holder = globalThis as unknown as Record<symbol, typeof attachLocal | undefined>;
+    sharedAttach = holder[SHARED_KEY];
+    if (sharedAttach === undefined) {
+      sharedAttach = attachLocal;
+      Object.defineProperty(globalThis, SHARED_KEY, { value: attachLocal, enumerable: false, writable: false, configurable: true });
+      claimRequestContext();
+    }
+  }
+  return sharedAttach(options, requestContext, matches);
 }
 
-/**
- * The id (`span_id`) of the HTTP server request being handled, across `await`; 0 outside any
- * request or while no session wants the request context (docs/node.md).
- * @example
- * const session = new Session({ node: { requestContext: true } });
- * work(step, currentRequest()); // an app marker with a field of its own for the request
- */
-export function currentRequest(): number {
-  return (shared ?? integration()).currentRequest();
-}
+export { currentRequest } from './context.js';

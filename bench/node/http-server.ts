@@ -1,0 +1,46 @@
+/**
+ * The server side of the node:* HTTP benchmark, one process per case:
+ * `node http-server.js none|off|on [TRACE_DIR]`. Prints its port, serves until SIGTERM, then
+ * prints one JSON line of what it recorded.
+ *  - none: tracemark is never loaded;
+ *  - off: tracemark is imported (and its node integration with it), no session;
+ *  - on: a session records node:* into TRACE_DIR (the drainer thread writes it to disk).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+const [mode, dir] = process.argv.slice(2);
+let close: () => Promise<Record<string, unknown>> = async () => ({});
+if (mode === 'off' || mode === 'on') {
+  const { Session } = await import('../../src/index.js');
+  if (mode === 'on') {
+    const session = new Session({ output: dir, channels: { default: { subbufSize: 1 << 20, subbufCount: 8 } } });
+    session.enable('node:*');
+    session.start();
+    close = async () => {
+      await session.close();
+      const stats = session.stats().channels.default;
+      return { written: stats.written, discarded: stats.discarded };
+    };
+  }
+} else if (mode !== 'none') {
+  throw new Error(`mode: none, off or on, not ${mode}`);
+}
+
+const body = Buffer.from('hello from the benchmark server\n');
+const server = http.createServer((request, response) => {
+  response.setHeader('content-type', 'text/plain');
+  response.end(body);
+});
+server.keepAliveTimeout = 60_000;
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`${(server.address() as AddressInfo).port}\n`);
+});
+process.on('SIGTERM', () => {
+  server.closeAllConnections();
+  server.close();
+  void close().then((stats) => {
+    process.stdout.write(`${JSON.stringify(stats)}\n`);
+    process.exit(0);
+  });
+});

@@ -1,0 +1,154 @@
+/**
+ * node:* on an HTTP server: requests/s and p99 latency of a loopback server under a bounded load
+ * (a fixed number of keep-alive connections, each sending its next request when the previous
+ * answer arrived, for a fixed time) from a client in this process, the server in another:
+ * without tracemark, with tracemark imported and off, with node:* recorded into a trace
+ * directory. The three cases are interleaved round by round (their order rotates), each in a
+ * fresh server process; medians over the rounds, ratios to "without".
+ * `node dist/bench/node/http.js [--rounds N] [--seconds S] [--connections C]`
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, readdirSync, statSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir, cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SERVER = fileURLToPath(new URL('./http-server.js', import.meta.url));
+const MODES = ['none', 'off', 'on'] as const;
+type Mode = typeof MODES[number];
+
+function option(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? fallback : Number(process.argv[i + 1]);
+}
+
+interface Run { mode: Mode; requestsPerSecond: number; p50Ms: number; p99Ms: number; errors: number; traceBytes: number; recorded?: Record<string, unknown> }
+
+function startServer(mode: Mode, dir: string): Promise<{ child: ChildProcess; port: number; lines: string[] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SERVER, mode, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines: string[] = [];
+    let buffered = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      buffered += chunk;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        lines.push(buffered.slice(0, nl));
+        buffered = buffered.slice(nl + 1);
+        if (lines.length === 1) resolve({ child, port: Number(lines[0]), lines });
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => { if (lines.length === 0) reject(new Error(`server ${mode} exited with ${code}`)); });
+  });
+}
+
+function stopServer(server: { child: ChildProcess; lines: string[] }): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    server.child.on('exit', () => resolve(server.lines[1] === undefined ? {} : JSON.parse(server.lines[1]) as Record<string, unknown>));
+    server.child.kill('SIGTERM');
+  });
+}
+
+/** Closed-loop load: `connections` loops of request → response → next request, for `ms`. */
+async function load(port: number, connections: number, ms: number): Promise<{ count: number; latenciesMs: number[]; errors: number; elapsedMs: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const latenciesMs: number[] = [];
+  let errors = 0;
+  const start = performance.now();
+  const deadline = start + ms;
+  const one = (): Promise<void> => new Promise((resolve) => {
+    const t0 = performance.now();
+    const request = http.get({ host: '127.0.0.1', port, path: '/bench', agent }, (response) => {
+      response.resume();
+      response.on('end', () => { latenciesMs.push(performance.now() - t0); resolve(); });
+    });
+    request.on('error', () => { errors++; resolve(); });
+  });
+  const loop = async (): Promise<void> => { while (performance.now() < deadline) await one(); };
+  await Promise.all(Array.from({ length: connections }, loop));
+  const elapsedMs = performance.now() - start;
+  agent.destroy();
+  return { count: latenciesMs.length, latenciesMs, errors, elapsedMs };
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function dirBytes(dir: string): number {
+  try {
+    return readdirSync(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
+  } catch {
+    return 0;
+  }
+}
+
+async function runCase(mode: Mode, base: string, round: number, seconds: number, connections: number): Promise<Run> {
+  const dir = join(base, `${mode}-${round}`);
+  const server = await startServer(mode, dir);
+  await load(server.port, connections, 1000); // warm-up: JIT, connections
+  const result = await load(server.port, connections, seconds * 1000);
+  const recorded = await stopServer(server);
+  const sorted = result.latenciesMs.sort((a, b) => a - b);
+  return {
+    mode,
+    requestsPerSecond: result.count / (result.elapsedMs / 1000),
+    p50Ms: quantile(sorted, 0.5),
+    p99Ms: quantile(sorted, 0.99),
+    errors: result.errors,
+    traceBytes: mode === 'on' ? dirBytes(dir) : 0,
+    ...(mode === 'on' ? { recorded } : {}),
+  };
+}
+
+export async function nodeHttpBenchmark(): Promise<void> {
+  const rounds = option('rounds', 5);
+  const seconds = option('seconds', 3);
+  const connections = option('connections', 16);
+  const base = mkdtempSync(join(tmpdir(), 'tracemark-bench-node-'));
+  console.log(`\n## node:* on a loopback HTTP server — targets: off = no measurable difference, on ≤ 5 % fewer requests/s`);
+  console.log(`node ${process.version}, ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${rounds} rounds × ${seconds} s × ${connections} keep-alive connections, cases interleaved (order rotates per round)\n`);
+  const runs: Run[] = [];
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const order = MODES.map((_, i) => MODES[(i + round) % MODES.length]);
+      for (const mode of order) {
+        const run = await runCase(mode, base, round, seconds, connections);
+        runs.push(run);
+        console.error(`round ${round + 1} ${mode}: ${run.requestsPerSecond.toFixed(0)} req/s, p99 ${run.p99Ms.toFixed(2)} ms${run.recorded === undefined ? '' : ` ${JSON.stringify(run.recorded)}`}`);
+      }
+    }
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+  const rows = MODES.map((mode) => {
+    const of = runs.filter((r) => r.mode === mode);
+    return {
+      mode,
+      rps: median(of.map((r) => r.requestsPerSecond)),
+      p50: median(of.map((r) => r.p50Ms)),
+      p99: median(of.map((r) => r.p99Ms)),
+      all: of.map((r) => r.requestsPerSecond.toFixed(0)).join(' '),
+      errors: of.reduce((s, r) => s + r.errors, 0),
+      extra: mode === 'on' ? of.map((r) => `${JSON.stringify(r.recorded)} ${(r.traceBytes / 1e6).toFixed(1)} MB`).join('; ') : '',
+    };
+  });
+  const base0 = rows[0];
+  console.log('| case | req/s (median) | ratio | p50 ms | p99 ms | p99 ratio | req/s per round | errors |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  const label: Record<Mode, string> = { none: 'without tracemark', off: 'tracemark imported, off', on: 'node:* on, into a trace directory' };
+  for (const row of rows) {
+    console.log(`| ${label[row.mode]} | ${row.rps.toFixed(0)} | ${(row.rps / base0.rps).toFixed(3)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${(row.p99 / base0.p99).toFixed(2)} | ${row.all} | ${row.errors} |`);
+  }
+  console.log(`\nRecorded (on): ${rows[2].extra}`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await nodeHttpBenchmark();
