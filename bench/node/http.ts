@@ -2,9 +2,10 @@
  * node:* on an HTTP server: requests/s and p99 latency of a loopback server under a bounded load
  * (a fixed number of keep-alive connections, each sending its next request when the previous
  * answer arrived, for a fixed time) from a client in this process, the server in another:
- * without tracemark, with tracemark imported and off, with node:* recorded into a trace
- * directory. The three cases are interleaved round by round (their order rotates), each in a
- * fresh server process; medians over the rounds, ratios to "without".
+ * without tracemark, with tracemark imported and off, with node:* recorded in memory only (the
+ * integration's own cost) and into a trace directory (plus the writer's). The three cases are interleaved round by round (their order rotates), each in a
+ * fresh server process; medians over the rounds, ratios to "without". The server's CPU time per
+ * request is printed too: on a machine loaded by others, it varies far less than requests/s.
  * `node dist/bench/node/http.js [--rounds N] [--seconds S] [--connections C]`
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SERVER = fileURLToPath(new URL('./http-server.js', import.meta.url));
-const MODES = ['none', 'off', 'on'] as const;
+const MODES = ['none', 'off', 'mem', 'on'] as const;
 type Mode = typeof MODES[number];
 
 function option(name: string, fallback: number): number {
@@ -23,7 +24,7 @@ function option(name: string, fallback: number): number {
   return i < 0 ? fallback : Number(process.argv[i + 1]);
 }
 
-interface Run { mode: Mode; requestsPerSecond: number; p50Ms: number; p99Ms: number; errors: number; traceBytes: number; recorded?: Record<string, unknown> }
+interface Run { mode: Mode; requestsPerSecond: number; cpuUsPerRequest: number; p50Ms: number; p99Ms: number; errors: number; traceBytes: number; recorded?: Record<string, unknown> }
 
 function startServer(mode: Mode, dir: string): Promise<{ child: ChildProcess; port: number; lines: string[] }> {
   return new Promise((resolve, reject) => {
@@ -91,21 +92,35 @@ function dirBytes(dir: string): number {
   }
 }
 
+function serverCpuUs(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: '/cpu', agent: false }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => { text += chunk; });
+      response.on('end', () => resolve((JSON.parse(text) as { cpuUs: number }).cpuUs));
+    }).on('error', reject);
+  });
+}
+
 async function runCase(mode: Mode, base: string, round: number, seconds: number, connections: number): Promise<Run> {
   const dir = join(base, `${mode}-${round}`);
   const server = await startServer(mode, dir);
   await load(server.port, connections, 1000); // warm-up: JIT, connections
+  const cpuBefore = await serverCpuUs(server.port);
   const result = await load(server.port, connections, seconds * 1000);
+  const cpuUs = (await serverCpuUs(server.port)) - cpuBefore;
   const recorded = await stopServer(server);
   const sorted = result.latenciesMs.sort((a, b) => a - b);
   return {
     mode,
     requestsPerSecond: result.count / (result.elapsedMs / 1000),
+    cpuUsPerRequest: cpuUs / Math.max(1, result.count),
     p50Ms: quantile(sorted, 0.5),
     p99Ms: quantile(sorted, 0.99),
     errors: result.errors,
     traceBytes: mode === 'on' ? dirBytes(dir) : 0,
-    ...(mode === 'on' ? { recorded } : {}),
+    ...(mode === 'on' || mode === 'mem' ? { recorded } : {}),
   };
 }
 
@@ -123,7 +138,7 @@ export async function nodeHttpBenchmark(): Promise<void> {
       for (const mode of order) {
         const run = await runCase(mode, base, round, seconds, connections);
         runs.push(run);
-        console.error(`round ${round + 1} ${mode}: ${run.requestsPerSecond.toFixed(0)} req/s, p99 ${run.p99Ms.toFixed(2)} ms${run.recorded === undefined ? '' : ` ${JSON.stringify(run.recorded)}`}`);
+        console.error(`round ${round + 1} ${mode}: ${run.requestsPerSecond.toFixed(0)} req/s, ${run.cpuUsPerRequest.toFixed(1)} µs CPU/req, p99 ${run.p99Ms.toFixed(2)} ms${run.recorded === undefined ? '' : ` ${JSON.stringify(run.recorded)}`}`);
       }
     }
   } finally {
@@ -134,6 +149,7 @@ export async function nodeHttpBenchmark(): Promise<void> {
     return {
       mode,
       rps: median(of.map((r) => r.requestsPerSecond)),
+      cpu: median(of.map((r) => r.cpuUsPerRequest)),
       p50: median(of.map((r) => r.p50Ms)),
       p99: median(of.map((r) => r.p99Ms)),
       all: of.map((r) => r.requestsPerSecond.toFixed(0)).join(' '),
@@ -142,13 +158,13 @@ export async function nodeHttpBenchmark(): Promise<void> {
     };
   });
   const base0 = rows[0];
-  console.log('| case | req/s (median) | ratio | p50 ms | p99 ms | p99 ratio | req/s per round | errors |');
-  console.log('|---|---|---|---|---|---|---|---|');
-  const label: Record<Mode, string> = { none: 'without tracemark', off: 'tracemark imported, off', on: 'node:* on, into a trace directory' };
+  console.log('| case | req/s (median) | ratio | server CPU µs/request | ratio | p50 ms | p99 ms | p99 ratio | req/s per round | errors |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  const label: Record<Mode, string> = { none: 'without tracemark', off: 'tracemark imported, off', mem: 'node:* on, in memory (ring only)', on: 'node:* on, into a trace directory' };
   for (const row of rows) {
-    console.log(`| ${label[row.mode]} | ${row.rps.toFixed(0)} | ${(row.rps / base0.rps).toFixed(3)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${(row.p99 / base0.p99).toFixed(2)} | ${row.all} | ${row.errors} |`);
+    console.log(`| ${label[row.mode]} | ${row.rps.toFixed(0)} | ${(row.rps / base0.rps).toFixed(3)} | ${row.cpu.toFixed(1)} | ${(row.cpu / base0.cpu).toFixed(3)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${(row.p99 / base0.p99).toFixed(2)} | ${row.all} | ${row.errors} |`);
   }
-  console.log(`\nRecorded (on): ${rows[2].extra}`);
+  console.log(`\nRecorded (on, per round): ${rows[3].extra}`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await nodeHttpBenchmark();
