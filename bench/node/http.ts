@@ -9,6 +9,7 @@
  * `node dist/bench/node/http.js [--rounds N] [--seconds S] [--connections C]`
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import dc from 'node:diagnostics_channel';
 import { mkdtempSync, rmSync, readdirSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir, cpus, loadavg } from 'node:os';
@@ -124,6 +125,43 @@ async function runCase(mode: Mode, base: string, round: number, seconds: number,
   };
 }
 
+/**
+ * The integration's own work per request, without the rest of the server: the two channels of
+ * http.server published as Node does (a fresh message object each), with node:http.server:*
+ * recorded in memory. Returns CPU ns per request with and without the session.
+ */
+async function subscriberCostNs(): Promise<{ off: number; on: number }> {
+  const { Session } = await import('../../src/index.js');
+  const start = dc.channel('http.server.request.start');
+  const finish = dc.channel('http.server.response.finish');
+  const socket = { remoteAddress: '127.0.0.1', remotePort: 40000, bytesWritten: 0 };
+  const server = {};
+  const loop = (n: number): void => {
+    for (let i = 0; i < n; i++) {
+      const request = { method: 'GET', url: '/bench' };
+      const response = { statusCode: 200 };
+      // What Node does: publish only with subscribers.
+      if (start.hasSubscribers) start.publish({ request, response, socket, server });
+      socket.bytesWritten += 120;
+      if (finish.hasSubscribers) finish.publish({ request, response, socket, server });
+    }
+  };
+  const cpuNsPerRequest = (): number => {
+    loop(20_000);
+    const before = process.cpuUsage();
+    loop(200_000);
+    const used = process.cpuUsage(before);
+    return ((used.user + used.system) * 1000) / 200_000;
+  };
+  const off = cpuNsPerRequest();
+  const session = new Session({ channels: { default: { mode: 'overwrite' } } });
+  session.enable('node:http.server:*');
+  session.start();
+  const on = cpuNsPerRequest();
+  await session.close();
+  return { off, on };
+}
+
 export async function nodeHttpBenchmark(): Promise<void> {
   const rounds = option('rounds', 5);
   const seconds = option('seconds', 3);
@@ -165,6 +203,8 @@ export async function nodeHttpBenchmark(): Promise<void> {
     console.log(`| ${label[row.mode]} | ${row.rps.toFixed(0)} | ${(row.rps / base0.rps).toFixed(3)} | ${row.cpu.toFixed(1)} | ${(row.cpu / base0.cpu).toFixed(3)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${(row.p99 / base0.p99).toFixed(2)} | ${row.all} | ${row.errors} |`);
   }
   console.log(`\nRecorded (on, per round): ${rows[3].extra}`);
+  const cost = await subscriberCostNs();
+  console.log(`\nThe integration alone (this process, node:http.server:* in memory, both channels published as Node does): ${cost.on.toFixed(0)} ns CPU per request, against ${cost.off.toFixed(0)} ns without subscribers.`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await nodeHttpBenchmark();
