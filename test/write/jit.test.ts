@@ -1,0 +1,40 @@
+/**
+ * Structural properties of the hot path that the benchmarks rely on (docs/design/zero-cost-markers.md),
+ * read from V8's own traces in a child process, never from timings: after 100 sessions and 100
+ * probes came and went while a user's loop was hot, the loop is optimised again with the marker
+ * inlined into it, and no toggle left a polymorphic call behind ("wrong call target").
+ */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { test } from 'node:test';
+import { repoRoot } from './helpers.js';
+
+const fixture = resolve(repoRoot, 'test', 'write', 'fixtures', 'jit-user-loop.mjs');
+
+test('after 100 session and attach cycles the marker is still inlined into an optimised loop', () => {
+  const child = spawnSync(process.execPath, ['--trace-opt', '--trace-deopt', '--trace-turbo-inlining', fixture], {
+    encoding: 'utf8', timeout: 120_000, maxBuffer: 256 * 1024 * 1024,
+  });
+  assert.equal(child.status, 0, `fixture failed: ${child.stderr}`);
+  const lines = child.stdout.split('\n');
+  const last = (pattern: RegExp): number => {
+    for (let i = lines.length - 1; i >= 0; i--) if (pattern.test(lines[i])) return i;
+    return -1;
+  };
+
+  const lastLoopDeopt = last(/(deoptimizing|marking dependent code).*userLoop/);
+  const lastInlining = last(/Inlining .*tracemark_marker_\d+_\w+.* into .*userLoop/);
+  const lastOptimized = last(/completed (optimizing|compiling) .*userLoop.*TURBOFAN/);
+  assert.ok(lastOptimized > lastLoopDeopt, 'TurboFan optimised the loop after its last deoptimisation');
+  assert.ok(lastInlining > lastLoopDeopt, 'with the marker function inlined into it');
+
+  // The marker's one call site (to its fire function) saw one target for ever.
+  const wrongTarget = lines.filter((l) => l.includes('wrong call target') && /userLoop|tracemark_/.test(l));
+  assert.deepEqual(wrongTarget, [], 'no deoptimisation for a changed call target');
+
+  // Dependent-code deoptimisations of the loop: when `on` and `fire` first change (a field's
+  // constness changes once), never one per cycle.
+  const loopDeopts = lines.filter((l) => /marking dependent code .*userLoop/.test(l));
+  assert.ok(loopDeopts.length <= 4, `a few dependent-code deoptimisations of the loop, got ${loopDeopts.length}:\n${loopDeopts.join('\n')}`);
+});
