@@ -125,15 +125,15 @@ function setRoute(route: Route, parts: FireParts): void {
   route.probes = parts.probes.length > 0 ? parts.probes.slice() : null;
 }
 
-/**
- * The fire function of a marker for its current targets and probes. With `parts.owner` (the
- * marker's switch), the same function is returned every time and only its route changes.
- */
 /** Whether the marker owning `owner` has its fire function already (then createFire re-routes it). */
 export function hasFire(owner: object): boolean {
   return stableFires.has(owner);
 }
 
+/**
+ * The fire function of a marker for its current targets and probes. With `parts.owner` (the
+ * marker's switch), the same function is returned every time and only its route changes.
+ */
 export function createFire(parts: FireParts): (...args: unknown[]) => void {
   if (canGenerateCode()) {
     const owner = parts.owner;
