@@ -1,11 +1,11 @@
 import { jsonValue } from '../integrations/json-values.js';
-import { formatEvent, readTraceInfoSync, readTraceSync, type TraceEvent } from '../read/index.js';
+import { formatEvent, formatTimestamp, readTraceInfoSync, readTraceSync, type DiscardedInfo, type TraceEvent } from '../read/index.js';
 import { expectPositionals, flag, optionValue, optionValues, parseArgs } from './args.js';
 import type { Command } from './command.js';
 import { Output } from './output.js';
 import { EventSelector, loadDecoderModules } from './trace-input.js';
 
-const HELP = `Usage: tracemark print DIR [-e PATTERN]... [--filter EXPR] [--json] [--decoders MODULE]...
+const HELP = `Usage: tracemark print DIR [-e PATTERN]... [--filter EXPR] [--json] [-q] [--decoders MODULE]...
 
 Prints the events of the trace(s) in DIR, oldest first, one line each:
   [2025-01-02T03:04:05.123456789Z] http:request: method="GET" url="/"
@@ -16,10 +16,16 @@ Options:
       --filter EXPR       only events whose fields match EXPR (docs/filters.md),
                           e.g. 'status >= 500 && url == "/api/*"'
       --json              JSON Lines: {"timestamp":"<ns since epoch>","name",...,"fields":{...}};
-                          64-bit integers as decimal strings, blobs as hex strings
+                          64-bit integers as decimal strings, blobs as hex strings, NaN,
+                          ±Infinity and -0 as strings; losses as records of their own:
+                          {"discarded":"events"|"packets","count","stream","begin","end"}
+  -q, --quiet             no warning on stderr for the events and packets the tracer lost
   -d, --decoders MODULE   import MODULE first: it may call registerBlobDecoder() so that
                           %pW blobs are shown decoded; repeatable
   -h, --help              this help
+
+Each loss the trace records (lost events, lost packets) is a warning on stderr, as babeltrace2
+prints them, with the same counts and time ranges.
 
 Stops quietly when the reader of its output goes away (tracemark print DIR | head).
 Exit status: 0, 1 when the trace cannot be read (after printing what could be), 2 on usage errors.`;
@@ -35,6 +41,24 @@ export function eventToJson(event: TraceEvent): string {
   });
 }
 
+/** A `--json` record of lost events or packets (times in ns since the epoch, as strings). */
+export function discardedToJson(info: DiscardedInfo): string {
+  return JSON.stringify({
+    discarded: info.kind,
+    count: info.count.toString(),
+    stream: info.stream,
+    ...(info.beginNs === undefined ? {} : { begin: info.beginNs.toString() }),
+    ...(info.endNs === undefined ? {} : { end: info.endNs.toString() }),
+  });
+}
+
+/** The stderr line for a loss, after babeltrace2's `Tracer discarded N events between [...] and [...]`. */
+export function discardedWarning(info: DiscardedInfo): string {
+  const range = info.beginNs !== undefined && info.endNs !== undefined
+    ? ` between [${formatTimestamp(info.beginNs)}] and [${formatTimestamp(info.endNs)}]` : '';
+  return `tracemark: warning: the tracer discarded ${info.count} ${info.kind === 'events' ? 'event' : 'packet'}${info.count === 1n ? '' : 's'}${range} in stream ${info.stream}`;
+}
+
 export const printCommand: Command = {
   name: 'print',
   summary: 'print the events of a trace, one line each (or JSON Lines)',
@@ -44,6 +68,7 @@ export const printCommand: Command = {
       { name: 'event', short: 'e', value: true, multiple: true },
       { name: 'filter', value: true },
       { name: 'json' },
+      { name: 'quiet', short: 'q' },
       { name: 'decoders', short: 'd', value: true, multiple: true },
     ], { command: 'print' });
     const out = new Output();
@@ -60,9 +85,20 @@ export const printCommand: Command = {
     // The filter needs each event class's field types, which only the metadata has.
     const info = filter === undefined ? undefined : readTraceInfoSync(dir, { packets: false });
     const selector = new EventSelector(patterns, filter, info);
-    const render = flag(parsed, 'json') ? eventToJson : formatEvent;
+    const json = flag(parsed, 'json');
+    const quiet = flag(parsed, 'quiet');
+    const render = json ? eventToJson : formatEvent;
+    const warnings = new Output(2);
+    const onDiscarded = (info: DiscardedInfo): void => {
+      if (json) out.line(discardedToJson(info));
+      else if (!quiet) {
+        out.flush(); // the warning after the events printed before the loss
+        warnings.line(discardedWarning(info));
+        warnings.flush();
+      }
+    };
     try {
-      for (const event of readTraceSync(dir)) {
+      for (const event of readTraceSync(dir, { onDiscarded })) {
         if (selector.selectsAll || selector.accepts(event)) out.line(render(event));
       }
     } finally {

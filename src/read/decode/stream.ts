@@ -25,7 +25,10 @@ export interface DiscardedInfo {
   readonly count: bigint;
   /** ns since the epoch: end of the previous packet (or start of this one for the first packet). */
   readonly beginNs?: bigint;
-  /** ns since the epoch: end of the packet that reports the loss. */
+  /**
+   * ns since the epoch, as babeltrace2's messages: for lost events, the end of the packet that
+   * reports them; for lost packets, the beginning of the packet after the gap.
+   */
   readonly endNs?: bigint;
 }
 
@@ -219,10 +222,11 @@ export class StreamReader {
     const discarded = uintField(context, 'events_discarded');
     const report = (kind: DiscardedInfo['kind'], count: bigint): void => {
       const from = this.prevEndNs ?? beginNs;
+      const to = kind === 'packets' ? beginNs : endNs;
       this.hooks.onDiscarded?.({
         stream: this.stream, kind, count,
         ...(from === undefined ? {} : { beginNs: from }),
-        ...(endNs === undefined ? {} : { endNs }),
+        ...(to === undefined ? {} : { endNs: to }),
       });
     };
     if (seq !== undefined && this.prevSeq !== undefined && seq > this.prevSeq + 1n) report('packets', seq - this.prevSeq - 1n);
