@@ -1,5 +1,5 @@
 import { jsonValue } from '../integrations/json-values.js';
-import { formatEvent, formatTimestamp, readTraceInfoSync, readTraceSync, type DiscardedInfo, type TraceEvent } from '../read/index.js';
+import { formatEvent, formatTimestamp, readTraceInfoSync, readTraceSync, type DiscardedInfo, type TraceEvent, type TraceWarning } from '../read/index.js';
 import { expectPositionals, flag, optionValue, optionValues, parseArgs } from './args.js';
 import type { Command } from './command.js';
 import { Output } from './output.js';
@@ -19,7 +19,8 @@ Options:
                           64-bit integers as decimal strings, blobs as hex strings, NaN,
                           ±Infinity and -0 as strings; losses as records of their own:
                           {"discarded":"events"|"packets","count","stream","begin","end"}
-  -q, --quiet             no warning on stderr for the events and packets the tracer lost
+  -q, --quiet             no warnings on stderr (lost events and packets, metadata that
+                          babeltrace2 also only warns about)
   -d, --decoders MODULE   import MODULE first: it may call registerBlobDecoder() so that
                           %pW blobs are shown decoded; repeatable
   -h, --help              this help
@@ -97,8 +98,13 @@ export const printCommand: Command = {
         warnings.flush();
       }
     };
+    const onWarning = (w: TraceWarning): void => {
+      if (quiet) return;
+      warnings.line(`tracemark: warning: ${w.file}: byte ${w.byteOffset}: ${w.message}`);
+      warnings.flush();
+    };
     try {
-      for (const event of readTraceSync(dir, { onDiscarded })) {
+      for (const event of readTraceSync(dir, { onDiscarded, onWarning })) {
         if (selector.selectsAll || selector.accepts(event)) out.line(render(event));
       }
     } finally {

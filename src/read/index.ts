@@ -5,7 +5,7 @@
 export { readTrace, readTraceSync, type ReadTraceOptions } from './merge/read-trace.js';
 export { readTraceInfo, readTraceInfoSync, type TraceInfo, type TraceInfoOptions, type TraceSummary, type StreamSummary, type EventClassSummary, type FieldSummary } from './summary/summary.js';
 export type { DiscardedInfo } from './decode/stream.js';
-export type { ClockClass, EnvValue } from './metadata/metadata.js';
+export type { ClockClass, EnvValue, TraceWarning } from './metadata/metadata.js';
 export { FIELD_SPECS, attachFieldSpecs, type TraceEvent, type FieldSpecs, type EventWithSpecs } from './decode/event.js';
 export { formatEvent, formatTimestamp, BLOB_PREVIEW_BYTES, type FormatOptions } from './print/format-event.js';
 export { printEvents } from './print/print.js';

@@ -9,15 +9,15 @@ import { join } from 'node:path';
 import { ROOT, tracemark } from '../cli/helpers.js';
 
 const GOOD = join(ROOT, 'test', 'fixtures', 'ctf', 'good');
-const BT2LOSSES = join(ROOT, 'test', 'read', 'support', 'bt2losses.py');
+const BT2READ = join(ROOT, 'test', 'read', 'support', 'bt2read.py');
 
 interface Loss { discarded: string; count: string | null; begin: string | null; end: string | null }
 
 /** babeltrace2's discarded-events and discarded-packets messages for DIR. */
 export function bt2Losses(dir: string): Loss[] {
-  const r = spawnSync('/usr/bin/python3', [BT2LOSSES, dir], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync('/usr/bin/python3', [BT2READ, dir], { encoding: 'utf8', timeout: 60_000, maxBuffer: 256 * 1024 * 1024 });
   assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as Loss[];
+  return (JSON.parse(r.stdout) as { losses: Loss[] }).losses;
 }
 
 /** The loss records of `tracemark print --json DIR`, sorted as babeltrace2's (by range, then kind). */

@@ -97,8 +97,6 @@ describe('parser', () => {
       ['event { name = "x"; fields := struct { integer { size = 0; } a; }; };', 'ERR_TRACE_CORRUPT', /integer size 0/],
       ['event { name = "x"; fields := struct { integer { size = 65; } a; }; };', 'ERR_TRACE_UNSUPPORTED', /integer size 65/],
       ['event { name = "x"; fields := struct { integer { size = 8; align = 3; } a; }; };', 'ERR_TRACE_CORRUPT', /power of two/],
-      ['event { name = "x"; fields := struct { integer { size = 8; bogus = 1; } a; }; };', 'ERR_TRACE_UNSUPPORTED', /integer attribute "bogus"/],
-      ['event { name = "x"; fields := struct { integer { size = 8; byte_order = be; } a; }; };', 'ERR_TRACE_UNSUPPORTED', /big-endian/],
       ['event { name = "x"; fields := struct { floating_point { exp_dig = 15; mant_dig = 113; } a; }; };', 'ERR_TRACE_UNSUPPORTED', /binary32 and binary64/],
       ['event { name = "x"; fields := struct { enum : integer { size = 8; } { } a; }; };', 'ERR_TRACE_CORRUPT', /at least one mapping/],
       ['event { name = "x"; fields := struct { integer { size = 8; } a[n]; }; };', 'ERR_TRACE_CORRUPT', /sequence length "n" does not name an earlier field/],

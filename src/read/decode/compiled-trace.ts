@@ -79,12 +79,21 @@ function compile(trace: TraceClass, fastHeaders: boolean): CompiledTrace {
       ...(decodeEventHeader && { decodeEventHeader }),
       ...(decodeEventContext && { decodeEventContext }),
       events,
-      eventsById: Array.from({ length: Math.min(65536, Math.max(0, ...events.keys()) + 1) }, (_, id) => events.get(id)),
+      eventsById: eventsByIdOf(events),
       implicitEventId: stream.events.size === 1 ? (stream.events.keys().next().value as number) : -1,
       clock: new ClockConversion(streamClock(trace, stream)),
     });
   }
   return { trace, ...(decodePacketHeader && { decodePacketHeader }), streams, slotCount: compiler.slots };
+}
+
+/** Event classes by id below 65536 (no spread: 100k event classes would overflow the call stack). */
+function eventsByIdOf(events: Map<number, CompiledEventClass>): (CompiledEventClass | undefined)[] {
+  let maxId = 0;
+  for (const id of events.keys()) if (id > maxId) maxId = id;
+  const byId = new Array<CompiledEventClass | undefined>(Math.min(65536, maxId + 1)).fill(undefined);
+  for (const [id, ec] of events) if (id < byId.length) byId[id] = ec;
+  return byId;
 }
 
 function compileEvent(compiler: DecoderCompiler, event: EventClass, roots: Map<RootScope, Frame>): CompiledEventClass {

@@ -24,6 +24,18 @@ export class Cursor {
   clockLo = 0;
   /** Event class id found in the event header. */
   eventId = -1;
+  /**
+   * Nodes decoded by loops whose elements may take fewer bits than nodes (arrays of empty
+   * structs...) since `workStartBits`: such loops stop past WORK_BUDGET_BASE + the bits consumed.
+   */
+  heavyWork = 0;
+  workStartBits = 0;
+
+  /** Starts the work budget of one event (or packet header). */
+  startWork(): void {
+    this.heavyWork = 0;
+    this.workStartBits = this.posBits;
+  }
 
   constructor(slotCount: number) {
     this.slots = new Array<unknown>(slotCount).fill(0);
@@ -106,6 +118,31 @@ export function readBitsSmall(c: Cursor, sizeBits: number): number {
   for (let i = byteCount - 1; i >= 0; i--) value = value * 256 + bytes[first + i];
   c.posBits += sizeBits;
   return Math.floor(value / 2 ** shift) % 2 ** sizeBits;
+}
+
+/**
+ * Big-endian bit fields start at the most significant bit of their first byte (CTF 1.8 §4.1.5):
+ * the bytes form one big-endian number whose top `shift` bits and low padding are dropped.
+ */
+export function readBitsSmallBE(c: Cursor, sizeBits: number): number {
+  const first = c.baseByte + Math.floor(c.posBits / 8);
+  const shift = c.posBits % 8;
+  const byteCount = Math.ceil((shift + sizeBits) / 8);
+  const bytes = c.bytes;
+  let value = 0;
+  for (let i = 0; i < byteCount; i++) value = value * 256 + bytes[first + i];
+  c.posBits += sizeBits;
+  return Math.floor(value / 2 ** (byteCount * 8 - shift - sizeBits)) % 2 ** sizeBits;
+}
+
+export function readBitsWideBE(c: Cursor, sizeBits: number): bigint {
+  const first = c.baseByte + Math.floor(c.posBits / 8);
+  const shift = c.posBits % 8;
+  const byteCount = Math.ceil((shift + sizeBits) / 8);
+  let value = 0n;
+  for (let i = 0; i < byteCount; i++) value = (value << 8n) | BigInt(c.bytes[first + i]);
+  c.posBits += sizeBits;
+  return (value >> BigInt(byteCount * 8 - shift - sizeBits)) & ((1n << BigInt(sizeBits)) - 1n);
 }
 
 /** Reads an unsigned little-endian integer of 33 to 64 bits at any bit position. */

@@ -8,10 +8,10 @@
  * the event id, clock-mapped integers (or unmapped ones named `timestamp`) update the clock.
  */
 import { DecodeError } from '../errors.js';
-import { Cursor, align, byteIndex, pastEnd, readBitsSmall, readBitsWide, readCString } from './cursor.js';
+import { Cursor, align, byteIndex, pastEnd, readBitsSmall, readBitsSmallBE, readBitsWide, readBitsWideBE, readCString } from './cursor.js';
 import { MetadataError } from '../metadata/tsdl-lexer.js';
 import {
-  alignmentOf, displayName, minSizeBits,
+  alignmentOf, displayName, expandedNodes, minSizeBits,
   type ArrayType, type CtfType, type EnumType, type IntType, type SequenceType, type StructType, type VariantType,
 } from '../metadata/tsdl-types.js';
 import { floatDecoder } from './decoder-float.js';
@@ -199,10 +199,11 @@ export class DecoderCompiler {
     if (special !== undefined) return (c) => special(c, length);
     const element = this.type(type.element, name, mode, roots).decode;
     const minBits = Math.max(1, minSizeBits(type.element));
+    const weight = heavyWeight(type.element);
     return (c) => {
       align(c, alignBits); // aligned even when empty (CTF 1.8 §4.2.3)
       if (length * minBits > c.limitBits - c.posBits) throw pastEnd(c, `array ${name} of ${length} elements`, length * minBits);
-      return repeat(c, element, length, mode);
+      return weight === 0 ? repeat(c, element, length, mode) : repeatHeavy(c, element, length, mode, weight, name);
     };
   }
 
@@ -216,6 +217,7 @@ export class DecoderCompiler {
     const element = special === undefined ? this.type(type.element, name, mode, roots).decode : undefined;
     const alignBits = alignmentOf(type.element);
     const minBits = Math.max(1, minSizeBits(type.element));
+    const weight = special === undefined ? heavyWeight(type.element) : 0;
     return (c) => {
       const raw = c.slots[slot] as number | bigint;
       align(c, alignBits);
@@ -224,13 +226,40 @@ export class DecoderCompiler {
         throw new DecodeError(`sequence ${name}: length ${raw} does not fit in the rest of the packet content`, true);
       }
       const length = Number(raw);
-      return special !== undefined ? special(c, length) : repeat(c, element as Decoder, length, mode);
+      if (special !== undefined) return special(c, length);
+      return weight === 0 ? repeat(c, element as Decoder, length, mode) : repeatHeavy(c, element as Decoder, length, mode, weight, name);
     };
   }
 }
 
 function smallest(v: bigint): number | bigint {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+/** Decoding work allowed per event beyond WORK_PER_BIT nodes per bit consumed. */
+export const WORK_BUDGET_BASE = 1 << 16;
+const WORK_PER_BIT = 8;
+
+/**
+ * 0 when one element of this type visits at most WORK_PER_BIT nodes per bit it takes (a loop
+ * over them is bounded by the bytes it consumes); else the nodes one element visits.
+ */
+function heavyWeight(element: CtfType): number {
+  const nodes = expandedNodes(element);
+  return nodes <= WORK_PER_BIT * minSizeBits(element) ? 0 : nodes;
+}
+
+function repeatHeavy(c: Cursor, element: Decoder, length: number, mode: Mode, weight: number, name: string): unknown {
+  const out = mode === 'header' ? undefined : new Array<unknown>(length);
+  for (let i = 0; i < length; i++) {
+    c.heavyWork += weight;
+    if (c.heavyWork > WORK_BUDGET_BASE + WORK_PER_BIT * (c.posBits - c.workStartBits)) {
+      throw new DecodeError(`array ${name} of ${length} elements: decoding it would visit far more fields than the bytes it takes (elements of (almost) no size)`);
+    }
+    const v = element(c);
+    if (out !== undefined) out[i] = v;
+  }
+  return out;
 }
 
 function repeat(c: Cursor, element: Decoder, length: number, mode: Mode): unknown {
@@ -280,6 +309,47 @@ function stringDecoder(c: Cursor): string {
 
 /** Integers of 64 bits decode to bigint, smaller ones to number. */
 export function intDecoder(type: IntType): Decoder {
+  return type.bigEndian === true ? intDecoderBE(type) : intDecoderLE(type);
+}
+
+function intDecoderBE(type: IntType): Decoder {
+  const { sizeBits, alignBits, signed } = type;
+  const byteAligned = alignBits % 8 === 0;
+  if (byteAligned && sizeBits === 8) return intDecoderLE(type);
+  if (byteAligned && sizeBits === 16) {
+    return signed
+      ? (c) => { align(c, alignBits); check(c, 16); const v = c.view.getInt16(byteIndex(c), false); c.posBits += 16; return v; }
+      : (c) => { align(c, alignBits); check(c, 16); const v = c.view.getUint16(byteIndex(c), false); c.posBits += 16; return v; };
+  }
+  if (byteAligned && sizeBits === 32) {
+    return signed
+      ? (c) => { align(c, alignBits); check(c, 32); const v = c.view.getInt32(byteIndex(c), false); c.posBits += 32; return v; }
+      : (c) => { align(c, alignBits); check(c, 32); const v = c.view.getUint32(byteIndex(c), false); c.posBits += 32; return v; };
+  }
+  if (byteAligned && sizeBits === 64) {
+    return signed
+      ? (c) => { align(c, alignBits); check(c, 64); const v = c.view.getBigInt64(byteIndex(c), false); c.posBits += 64; return v; }
+      : (c) => { align(c, alignBits); check(c, 64); const v = c.view.getBigUint64(byteIndex(c), false); c.posBits += 64; return v; };
+  }
+  if (sizeBits <= 32) {
+    const signBit = 2 ** (sizeBits - 1);
+    const span = 2 ** sizeBits;
+    return (c) => {
+      align(c, alignBits);
+      check(c, sizeBits);
+      const v = readBitsSmallBE(c, sizeBits);
+      return signed && v >= signBit ? v - span : v;
+    };
+  }
+  return (c) => {
+    align(c, alignBits);
+    check(c, sizeBits);
+    const v = readBitsWideBE(c, sizeBits);
+    return signed ? BigInt.asIntN(sizeBits, v) : v;
+  };
+}
+
+function intDecoderLE(type: IntType): Decoder {
   const { sizeBits, alignBits, signed } = type;
   const byteAligned = alignBits % 8 === 0;
   if (byteAligned && sizeBits === 8) {
@@ -332,7 +402,7 @@ function headerIntDecoder(type: IntType, name: string, needsValue: boolean): Dec
     return (c) => { const v = value(c); c.eventId = Number(v); return v; };
   }
   if (!isClock) return value;
-  if (sizeBits === 64 && alignBits % 8 === 0 && !needsValue) {
+  if (sizeBits === 64 && alignBits % 8 === 0 && !needsValue && type.bigEndian !== true) {
     return (c) => {
       align(c, alignBits);
       check(c, 64);

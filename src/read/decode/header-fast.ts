@@ -11,7 +11,7 @@ import type { Decoder } from './decoder.js';
 import type { CtfType, IntType, StructType } from '../metadata/tsdl-types.js';
 
 function isInt(type: CtfType | undefined, sizeBits: number, alignBits: number): type is IntType {
-  return type !== undefined && type.kind === 'int' && type.sizeBits === sizeBits && type.alignBits === alignBits && !type.signed;
+  return type !== undefined && type.kind === 'int' && type.sizeBits === sizeBits && type.alignBits === alignBits && !type.signed && type.bigEndian !== true;
 }
 
 function isClockInt(type: CtfType | undefined, sizeBits: number, alignBits: number, name: string): boolean {

@@ -9,6 +9,7 @@ import type { CompiledStreamClass, CompiledTrace } from './compiled-trace.js';
 import { Cursor } from './cursor.js';
 import { DecodeError, asTracemarkError, corrupt, unsupported } from '../errors.js';
 import { DecodedEvent, type TraceEvent } from './event.js';
+import type { TraceWarning } from '../metadata/metadata.js';
 
 export const NEED_DATA: unique symbol = Symbol('tracemark.needData');
 export type Pull = TraceEvent | null | typeof NEED_DATA;
@@ -47,6 +48,8 @@ export interface PacketInfo {
 
 export interface StreamHooks {
   onDiscarded?(info: DiscardedInfo): void;
+  /** A metadata problem babeltrace2 only warns about (unknown attribute, character literal). */
+  onWarning?(warning: TraceWarning): void;
   onPacket?(info: PacketInfo): void;
 }
 
@@ -154,6 +157,7 @@ export class StreamReader {
     c.baseByte = start - this.windowOffsetBytes;
     c.posBits = 0;
     c.limitBits = available * 8;
+    c.startWork();
     let header: Context | undefined;
     let context: Context | undefined;
     try {
@@ -252,6 +256,7 @@ export class StreamReader {
     const startBits = c.posBits;
     let what = 'event';
     try {
+      c.startWork();
       c.eventId = stream.implicitEventId;
       stream.decodeEventHeader?.(c);
       const id = c.eventId;

@@ -51,6 +51,7 @@ export async function loadTraceAsync(root: string, location: TraceLocation): Pro
 export function openStreamsSync(root: string, hooks: StreamHooks = {}, skipEvents = false): OpenedTraces<SyncFileSource> {
   const locations = discoverSync(root);
   const traces = locations.map((location) => loadTraceSync(root, location));
+  reportWarnings(traces, hooks);
   const chunkBytes = chunkBytesFor(locations.reduce((n, l) => n + l.streams.length, 0));
   const streams: OpenedStream<SyncFileSource>[] = [];
   try {
@@ -71,6 +72,7 @@ export async function openStreamsAsync(root: string, hooks: StreamHooks = {}, sk
   const locations = await discoverAsync(root);
   const traces: CompiledTrace[] = [];
   for (const location of locations) traces.push(await loadTraceAsync(root, location));
+  reportWarnings(traces, hooks);
   const chunkBytes = chunkBytesFor(locations.reduce((n, l) => n + l.streams.length, 0));
   const streams: OpenedStream<AsyncFileSource>[] = [];
   try {
@@ -85,6 +87,10 @@ export async function openStreamsAsync(root: string, hooks: StreamHooks = {}, sk
     throw error;
   }
   return { locations, traces, streams };
+}
+
+function reportWarnings(traces: readonly CompiledTrace[], hooks: StreamHooks): void {
+  for (const t of traces) for (const w of t.trace.warnings) hooks.onWarning?.(w);
 }
 
 /** The damage found while reading, as one error: metadata damage first, then streams in file order. */

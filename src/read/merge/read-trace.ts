@@ -9,6 +9,7 @@ import type { TraceEvent } from '../decode/event.js';
 import { MergeHeap } from './merge.js';
 import { collectDamage, openStreamsSync } from '../input/open-trace.js';
 import type { DiscardedInfo, StreamHooks } from '../decode/stream.js';
+import type { TraceWarning } from '../metadata/metadata.js';
 
 export interface ReadTraceOptions {
   /**
@@ -16,6 +17,8 @@ export interface ReadTraceOptions {
    * `packet_seq_num` gap), when that packet is opened: before its events come out of the merge.
    */
   onDiscarded?: (info: DiscardedInfo) => void;
+  /** Called once per metadata problem that babeltrace2 only warns about, before the first event. */
+  onWarning?: (warning: TraceWarning) => void;
 }
 
 /**
@@ -72,12 +75,10 @@ export function readTrace(dir: string, options: ReadTraceOptions = {}): AsyncIte
 }
 
 function hooksOf(options: ReadTraceOptions): StreamHooks {
-  const onDiscarded = options.onDiscarded;
-  if (onDiscarded === undefined) return {};
-  return {
-    onDiscarded(info) {
-      // A throwing user callback must not be mistaken for trace damage.
-      try { onDiscarded(info); } catch { /* ignored */ }
-    },
-  };
+  const { onDiscarded, onWarning } = options;
+  const hooks: StreamHooks = {};
+  // A throwing user callback must not be mistaken for trace damage.
+  if (onDiscarded !== undefined) hooks.onDiscarded = (info) => { try { onDiscarded(info); } catch { /* ignored */ } };
+  if (onWarning !== undefined) hooks.onWarning = (warning) => { try { onWarning(warning); } catch { /* ignored */ } };
+  return hooks;
 }

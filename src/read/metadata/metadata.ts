@@ -7,7 +7,7 @@ import { corrupt, unsupported } from '../errors.js';
 import { decodeMetadataFile } from './metadata-file.js';
 import { MetadataError } from './tsdl-lexer.js';
 import { parseTsdl, type AttrValue, type Block } from './tsdl-parser.js';
-import type { StructType } from './tsdl-types.js';
+import { expandedNodes, type StructType } from './tsdl-types.js';
 
 export type EnvValue = string | number | bigint;
 
@@ -48,10 +48,19 @@ export interface StreamClass {
   readonly metadataOffset: number;
 }
 
+/** A metadata problem babeltrace2 only warns about: the trace is read, the warning reported. */
+export interface TraceWarning {
+  readonly file: string;
+  readonly byteOffset: number;
+  readonly message: string;
+}
+
 export interface TraceClass {
   /** Display path of the metadata file (relative to the directory given to the reader). */
   readonly metadataFile: string;
   readonly packetized: boolean;
+  readonly bigEndian: boolean;
+  readonly warnings: readonly TraceWarning[];
   readonly uuid?: string;
   readonly packetHeader?: StructType;
   readonly env: Readonly<Record<string, EnvValue>>;
@@ -77,12 +86,45 @@ export function parseMetadata(bytes: Buffer, file: string): TraceClass {
     } else if (decoded.truncation !== undefined) {
       damage = corrupt(file, decoded.truncation.byteOffset, decoded.truncation.message);
     }
-    return interpret(parsed.blocks, file, decoded.packetized, decoded.uuid, damage, decoded.fileOffsetOf);
+    const trace = interpret(parsed.blocks, file, decoded.packetized, decoded.uuid, damage, decoded.fileOffsetOf);
+    checkExpansion(trace, decoded.text.length);
+    const warnings = parsed.warnings.map((w) => ({ file, byteOffset: decoded.fileOffsetOf(w.offset), message: w.message }));
+    return { ...trace, warnings };
   } catch (error) {
     if (!(error instanceof MetadataError)) throw error;
     const at = decoded.fileOffsetOf(error.offset);
     const why = truncatedAt === undefined ? error.message : `${error.message} (the metadata is also truncated)`;
     throw error.kind === 'unsupported' ? unsupported(file, at, why) : corrupt(file, at, why);
+  }
+}
+
+/**
+ * Aliases let a small metadata describe types that expand exponentially (each alias using the
+ * previous one twice). Compiling, describing and decoding visit the expanded tree, so its size
+ * is bounded by the metadata's own size (real traces stay far below: an expanded node takes
+ * more than one character to declare, except through aliases used a few times).
+ */
+const MIN_EXPANSION_BUDGET = 1 << 20;
+const EXPANSION_PER_CHAR = 4;
+
+function checkExpansion(trace: Omit<TraceClass, 'warnings'>, textLength: number): void {
+  const budget = Math.max(MIN_EXPANSION_BUDGET, textLength * EXPANSION_PER_CHAR);
+  let total = 0;
+  const add = (type: StructType | undefined): void => {
+    if (type !== undefined) total += expandedNodes(type);
+  };
+  add(trace.packetHeader);
+  for (const stream of trace.streams.values()) {
+    add(stream.packetContext);
+    add(stream.eventHeader);
+    add(stream.eventContext);
+    for (const event of stream.events.values()) {
+      add(event.context);
+      add(event.fields);
+    }
+  }
+  if (total > budget) {
+    throw new MetadataError('unsupported', `the metadata's types expand to ${total} nodes (more than ${budget} for ${textLength} characters of metadata: nested aliases?)`, 0);
   }
 }
 
@@ -122,7 +164,7 @@ function boolValue(v: AttrValue): boolean {
 function interpret(
   blocks: Block[], file: string, packetized: boolean, packetUuid: string | undefined,
   damage: TracemarkError | undefined, fileOffsetOf: (charOffset: number) => number,
-): TraceClass {
+): Omit<TraceClass, 'warnings'> {
   const traces = blocks.filter((b) => b.kind === 'trace');
   if (traces.length === 0) throw new MetadataError('corrupt', 'no trace block', blocks[0]?.offset ?? 0);
   if (traces.length > 1) fail(traces[1], 'duplicate trace block');
@@ -135,8 +177,9 @@ function interpret(
   }
   const byteOrder = trace.attrs.get('byte_order');
   if (byteOrder === undefined) fail(trace, 'the trace block needs byte_order');
-  if (textValue(byteOrder) === 'be') throw new MetadataError('unsupported', 'big-endian traces', byteOrder.offset);
-  if (textValue(byteOrder) !== 'le') fail(byteOrder, `invalid trace byte_order ${JSON.stringify(textValue(byteOrder))}`);
+  const order = textValue(byteOrder);
+  const bigEndian = order === 'be' || order === 'network' || order === 'big';
+  if (!bigEndian && order !== 'le' && order !== 'little') fail(byteOrder, `invalid trace byte_order ${JSON.stringify(order)}`);
   const uuidAttr = trace.attrs.get('uuid');
 
   const env: Record<string, EnvValue> = {};
@@ -177,9 +220,10 @@ function interpret(
     stream.events.set(event.id, event);
   }
 
-  const result: TraceClass = {
+  const result: Omit<TraceClass, 'warnings'> = {
     metadataFile: file,
     packetized,
+    bigEndian,
     packetHeader: structType(trace, 'packet.header'),
     env,
     clocks,

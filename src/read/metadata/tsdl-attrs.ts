@@ -23,20 +23,25 @@ function wordAttr(attrs: Attrs, name: string): { value: string; offset: number }
   return { value: v.value, offset: v.offset };
 }
 
-function checkKnown(attrs: Attrs, known: readonly string[], what: string): void {
+/** An attribute babeltrace2 does not know is a warning there: here too, and it is ignored. */
+function checkKnown(attrs: Attrs, known: readonly string[], what: string, context: AttrContext): void {
   for (const [name, v] of attrs) {
-    if (!known.includes(name)) throw new MetadataError('unsupported', `${what} attribute ${JSON.stringify(name)}`, v.offset);
+    if (!known.includes(name)) context.warn(`unknown ${what} attribute ${JSON.stringify(name)} ignored`, v.offset);
   }
 }
 
-/** Only little-endian traces are supported; `native` means the trace's byte order, checked in metadata.ts. */
-function checkByteOrder(attrs: Attrs): void {
+/** What the parser knows of the trace while reading a type: its byte order (`native`), and where warnings go. */
+export interface AttrContext {
+  readonly nativeBigEndian: boolean;
+  warn(message: string, offset: number): void;
+}
+
+/** true for big-endian; `native` (and no byte_order) is the trace's byte order. */
+function bigEndianOf(attrs: Attrs, context: AttrContext): boolean {
   const order = wordAttr(attrs, 'byte_order');
-  if (order === undefined) return;
-  if (['le', 'native', 'little'].includes(order.value)) return;
-  if (['be', 'network', 'big'].includes(order.value)) {
-    throw new MetadataError('unsupported', `big-endian types (byte_order = ${order.value})`, order.offset);
-  }
+  if (order === undefined || order.value === 'native') return context.nativeBigEndian;
+  if (order.value === 'le' || order.value === 'little') return false;
+  if (order.value === 'be' || order.value === 'network' || order.value === 'big') return true;
   throw new MetadataError('corrupt', `invalid byte_order ${JSON.stringify(order.value)}`, order.offset);
 }
 
@@ -71,15 +76,15 @@ const BASES: Readonly<Record<string, 2 | 8 | 10 | 16>> = {
   '16': 16, x: 16, X: 16, p: 16, hex: 16, hexadecimal: 16,
 };
 
-export function parseIntegerAttrs(attrs: Attrs, offset: number): IntType {
-  checkKnown(attrs, ['size', 'align', 'signed', 'base', 'byte_order', 'encoding', 'map'], 'integer');
+export function parseIntegerAttrs(attrs: Attrs, offset: number, context: AttrContext): IntType {
+  checkKnown(attrs, ['size', 'align', 'signed', 'base', 'byte_order', 'encoding', 'map'], 'integer', context);
   const size = intAttr(attrs, 'size');
   if (size === undefined) throw new MetadataError('corrupt', 'integer without size', offset);
   if (size.value < 1n || size.value > 64n) {
     throw new MetadataError(size.value > 64n ? 'unsupported' : 'corrupt', `integer size ${size.value} (1 to 64 supported)`, size.offset);
   }
   const sizeBits = Number(size.value);
-  checkByteOrder(attrs);
+  const bigEndian = bigEndianOf(attrs, context);
   let signed = false;
   const s = wordAttr(attrs, 'signed');
   if (s !== undefined) {
@@ -102,26 +107,26 @@ export function parseIntegerAttrs(attrs: Attrs, offset: number): IntType {
   }
   // CTF 1.8 §4.1.2: an integer whose size is not a multiple of 8 defaults to bit-packed.
   const alignBits = alignAttr(attrs, sizeBits % 8 === 0 ? 8 : 1);
-  const type: IntType = { kind: 'int', sizeBits, alignBits, signed, base, encoding: encodingAttr(attrs) };
+  const type: IntType = { kind: 'int', sizeBits, alignBits, signed, base, encoding: encodingAttr(attrs), ...(bigEndian ? { bigEndian } : {}) };
   return clock === undefined ? type : { ...type, clock };
 }
 
-export function parseFloatAttrs(attrs: Attrs, offset: number): FloatType {
-  checkKnown(attrs, ['exp_dig', 'mant_dig', 'align', 'byte_order'], 'floating_point');
+export function parseFloatAttrs(attrs: Attrs, offset: number, context: AttrContext): FloatType {
+  checkKnown(attrs, ['exp_dig', 'mant_dig', 'align', 'byte_order'], 'floating_point', context);
   const exp = intAttr(attrs, 'exp_dig');
   const mant = intAttr(attrs, 'mant_dig');
   if (exp === undefined || mant === undefined) throw new MetadataError('corrupt', 'floating_point without exp_dig and mant_dig', offset);
-  checkByteOrder(attrs);
+  const bigEndian = bigEndianOf(attrs, context);
   const expDig = Number(exp.value);
   const mantDig = Number(mant.value);
   if (!((expDig === 8 && mantDig === 24) || (expDig === 11 && mantDig === 53))) {
     throw new MetadataError('unsupported', `floating_point with exp_dig = ${exp.value}, mant_dig = ${mant.value} (only binary32 and binary64)`, offset);
   }
-  return { kind: 'float', expDig, mantDig, alignBits: alignAttr(attrs, 8) };
+  return { kind: 'float', expDig, mantDig, alignBits: alignAttr(attrs, 8), ...(bigEndian ? { bigEndian } : {}) };
 }
 
-export function parseStringAttrs(attrs: Attrs, offset: number): StringType {
+export function parseStringAttrs(attrs: Attrs, offset: number, context: AttrContext): StringType {
   void offset;
-  checkKnown(attrs, ['encoding'], 'string');
+  checkKnown(attrs, ['encoding'], 'string', context);
   return { kind: 'string', encoding: encodingAttr(attrs) };
 }

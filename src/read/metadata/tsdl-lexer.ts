@@ -38,6 +38,16 @@ const PUNCTUATION = [':=', '...', '->', '{', '}', '[', ']', '(', ')', '<', '>', 
 
 const ANNOTATION = /^\s*tracemark\.([A-Za-z_][A-Za-z0-9_]*)\s*=\s*("(?:[^"\\]|\\.)*")\s*$/s;
 
+const SINGLE_PUNCTUATION = new Map(PUNCTUATION.filter((p) => p.length === 1).map((p) => [p.charCodeAt(0), p]));
+
+/** The punctuation at `i` (longest first), without a closure per character. */
+function punctuationAt(text: string, i: number, code: number): string | undefined {
+  if (code === 58 /* : */ && text.charCodeAt(i + 1) === 61 /* = */) return ':=';
+  if (code === 46 /* . */ && text.startsWith('...', i)) return '...';
+  if (code === 45 /* - */ && text.charCodeAt(i + 1) === 62 /* > */) return '->';
+  return SINGLE_PUNCTUATION.get(code);
+}
+
 function isIdentStart(code: number): boolean {
   return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
 }
@@ -57,11 +67,16 @@ export interface TokenizeResult {
   readonly truncatedAt?: number;
 }
 
-/** Throws MetadataError on text that no TSDL can contain; a cut-off tail is reported, not thrown. */
-export function tokenize(text: string): TokenizeResult {
+export type LexWarn = (message: string, offset: number) => void;
+
+/**
+ * Throws MetadataError on text that no TSDL can contain; a cut-off tail is reported, not thrown.
+ * A character literal (`'a'`) is read as a string, with a warning, as babeltrace2 does.
+ */
+export function tokenize(text: string, warn: LexWarn = () => {}): TokenizeResult {
   const tokens: Token[] = [];
   try {
-    lexAll(text, tokens);
+    lexAll(text, tokens, warn);
   } catch (error) {
     if (!(error instanceof MetadataError) || !error.atEof) throw error;
     tokens.push({ kind: 'eof', text: '<end of metadata>', offset: text.length });
@@ -71,7 +86,7 @@ export function tokenize(text: string): TokenizeResult {
   return { tokens };
 }
 
-function lexAll(text: string, tokens: Token[]): void {
+function lexAll(text: string, tokens: Token[], warn: LexWarn): void {
   let i = 0;
   const n = text.length;
   while (i < n) {
@@ -112,10 +127,15 @@ function lexAll(text: string, tokens: Token[]): void {
       continue;
     }
     if (code === 34 /* " */) {
-      i = lexString(text, i, tokens);
+      i = lexString(text, i, tokens, '"');
       continue;
     }
-    const punct = PUNCTUATION.find((p) => text.startsWith(p, i));
+    if (code === 39 /* ' */) {
+      warn('character literal read as a string', start);
+      i = lexString(text, i, tokens, "'");
+      continue;
+    }
+    const punct = punctuationAt(text, i, code);
     if (punct === undefined) {
       throw new MetadataError('corrupt', `unexpected character ${JSON.stringify(text[i])}`, start);
     }
@@ -155,13 +175,13 @@ function lexInteger(text: string, start: number, tokens: Token[]): number {
   return i;
 }
 
-function lexString(text: string, start: number, tokens: Token[]): number {
+function lexString(text: string, start: number, tokens: Token[], quote: '"' | "'"): number {
   let i = start + 1;
   let out = '';
   for (;;) {
     if (i >= text.length) throw new MetadataError('corrupt', 'unterminated string literal', start, true);
     const ch = text[i];
-    if (ch === '"') break;
+    if (ch === quote) break;
     if (ch === '\n') throw new MetadataError('corrupt', 'newline in string literal', start);
     if (ch !== '\\') {
       out += ch;

@@ -8,7 +8,7 @@ import { TokenStream, checkAlign, describe } from './tsdl-tokens.js';
 import type { AttrValue, CtfType, EnumMapping, FieldDecl, StructType, VariantType } from './tsdl-types.js';
 
 export type { AttrValue } from './tsdl-types.js';
-import { parseFloatAttrs, parseIntegerAttrs, parseStringAttrs } from './tsdl-attrs.js';
+import { parseFloatAttrs, parseIntegerAttrs, parseStringAttrs, type AttrContext } from './tsdl-attrs.js';
 
 export interface Block {
   readonly kind: 'trace' | 'env' | 'clock' | 'stream' | 'event';
@@ -21,8 +21,16 @@ export interface Block {
   readonly annotations: Map<string, string>;
 }
 
+/** Something babeltrace2 only warns about (an unknown attribute, a character literal): read on. */
+export interface MetadataWarning {
+  readonly message: string;
+  /** Character offset in the metadata text. */
+  readonly offset: number;
+}
+
 export interface ParsedMetadata {
   readonly blocks: Block[];
+  readonly warnings: readonly MetadataWarning[];
   /** Offset of the unfinished top-level declaration when the text is cut short. */
   readonly truncatedAt?: number;
 }
@@ -34,8 +42,12 @@ const TYPE_KEYWORDS = new Set(['integer', 'floating_point', 'string', 'enum', 's
 type Scope = Map<string, CtfType>;
 
 export function parseTsdl(text: string): ParsedMetadata {
-  const { tokens, truncatedAt: lexTruncatedAt } = tokenize(text);
-  const parser = new Parser(tokens);
+  const warnings: MetadataWarning[] = [];
+  const { tokens, truncatedAt: lexTruncatedAt } = tokenize(text, (message, offset) => warnings.push({ message, offset }));
+  const parser = new Parser(tokens, {
+    nativeBigEndian: traceIsBigEndian(tokens),
+    warn: (message, offset) => warnings.push({ message, offset }),
+  });
   const blocks: Block[] = [];
   while (parser.peek().kind !== 'eof') {
     const start = parser.peek().offset;
@@ -43,17 +55,44 @@ export function parseTsdl(text: string): ParsedMetadata {
       parser.topLevel(blocks);
     } catch (error) {
       // Text that stops inside a declaration is a cut-off file: keep what came before it.
-      if (error instanceof MetadataError && error.atEof) return { blocks, truncatedAt: start };
+      if (error instanceof MetadataError && error.atEof) return { blocks, warnings, truncatedAt: start };
       throw error;
     }
   }
-  return lexTruncatedAt === undefined ? { blocks } : { blocks, truncatedAt: lexTruncatedAt };
+  return lexTruncatedAt === undefined ? { blocks, warnings } : { blocks, warnings, truncatedAt: lexTruncatedAt };
+}
+
+/**
+ * `native` byte order means the trace's, which the trace block declares, usually after the
+ * typealiases that use it: look it up first (as babeltrace2 does), in the trace block's own level.
+ */
+function traceIsBigEndian(tokens: readonly Token[]): boolean {
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    if (tokens[i].kind !== 'ident' || tokens[i].text !== 'trace' || tokens[i + 1].text !== '{') continue;
+    let depth = 0;
+    for (let j = i + 1; j + 2 < tokens.length; j++) {
+      const t = tokens[j];
+      if (t.kind === 'punct' && t.text === '{') depth++;
+      else if (t.kind === 'punct' && t.text === '}') {
+        if (--depth === 0) break;
+      } else if (depth === 1 && t.kind === 'ident' && t.text === 'byte_order' && tokens[j + 1].text === '=') {
+        const v = tokens[j + 2].text;
+        return v === 'be' || v === 'network' || v === 'big';
+      }
+    }
+    return false;
+  }
+  return false;
 }
 
 class Parser extends TokenStream {
   private depth = 0;
   /** Innermost scope last; the first one is the root scope. */
   private readonly scopes: Scope[] = [new Map()];
+
+  constructor(tokens: Token[], private readonly context: AttrContext) {
+    super(tokens);
+  }
 
   topLevel(blocks: Block[]): void {
     const t = this.peek();
@@ -214,13 +253,13 @@ class Parser extends TokenStream {
       switch (t.text) {
         case 'integer':
           this.next();
-          return parseIntegerAttrs(this.attrList(), t.offset);
+          return parseIntegerAttrs(this.attrList(), t.offset, this.context);
         case 'floating_point':
           this.next();
-          return parseFloatAttrs(this.attrList(), t.offset);
+          return parseFloatAttrs(this.attrList(), t.offset, this.context);
         case 'string':
           this.next();
-          return parseStringAttrs(this.isPunct('{') ? this.attrList() : new Map(), t.offset);
+          return parseStringAttrs(this.isPunct('{') ? this.attrList() : new Map(), t.offset, this.context);
         case 'struct':
           return this.structSpec();
         case 'variant':

@@ -13,6 +13,8 @@ export interface IntType {
   readonly encoding: 'none' | 'utf8' | 'ascii';
   /** Name of the clock this integer is mapped to (`map = clock.NAME.value`). */
   readonly clock?: string;
+  /** `byte_order = be` (or `native` in a big-endian trace); little-endian otherwise. */
+  readonly bigEndian?: boolean;
 }
 
 export interface FloatType {
@@ -20,6 +22,7 @@ export interface FloatType {
   readonly expDig: number;
   readonly mantDig: number;
   readonly alignBits: number;
+  readonly bigEndian?: boolean;
 }
 
 export interface StringType {
@@ -75,8 +78,22 @@ export interface SequenceType {
 
 export type CtfType = IntType | FloatType | StringType | EnumType | StructType | VariantType | ArrayType | SequenceType;
 
+// Type trees are DAGs (an alias used twice is one node): walks over them are memoized, or a
+// metadata of 64 aliases each using the previous one twice would take 2^64 steps.
+const alignments = new WeakMap<CtfType, number>();
+const minSizes = new WeakMap<CtfType, number>();
+const nodeCounts = new WeakMap<CtfType, number>();
+
 /** The alignment (bits) a field of this type starts on. Variants align on their selected option. */
 export function alignmentOf(type: CtfType): number {
+  const known = alignments.get(type);
+  if (known !== undefined) return known;
+  const align = computeAlignment(type);
+  alignments.set(type, align);
+  return align;
+}
+
+function computeAlignment(type: CtfType): number {
   switch (type.kind) {
     case 'int':
     case 'float':
@@ -106,6 +123,43 @@ export function alignmentOf(type: CtfType): number {
  * sequence lengths that cannot fit in what is left of the packet before looping over them.
  */
 export function minSizeBits(type: CtfType): number {
+  const known = minSizes.get(type);
+  if (known !== undefined) return known;
+  const bits = computeMinSize(type);
+  minSizes.set(type, bits);
+  return bits;
+}
+
+/**
+ * How many type nodes a value of this type visits once expanded (arrays count their element
+ * once): what compiling it costs, and what decoding one element costs at least.
+ */
+export function expandedNodes(type: CtfType): number {
+  const known = nodeCounts.get(type);
+  if (known !== undefined) return known;
+  let n = 1;
+  switch (type.kind) {
+    case 'enum':
+      n = 2;
+      break;
+    case 'array':
+    case 'sequence':
+      n = 1 + expandedNodes(type.element);
+      break;
+    case 'struct':
+      for (const f of type.fields) n += expandedNodes(f.type);
+      break;
+    case 'variant':
+      for (const o of type.options) n += expandedNodes(o.type);
+      break;
+    default:
+      break;
+  }
+  nodeCounts.set(type, n);
+  return n;
+}
+
+function computeMinSize(type: CtfType): number {
   switch (type.kind) {
     case 'int':
       return type.sizeBits;
