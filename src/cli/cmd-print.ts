@@ -46,7 +46,7 @@ export function eventToJson(event: TraceEvent): string {
 export function discardedToJson(info: DiscardedInfo): string {
   return JSON.stringify({
     discarded: info.kind,
-    count: info.count.toString(),
+    count: info.uncounted === true ? null : info.count.toString(),
     stream: info.stream,
     ...(info.beginNs === undefined ? {} : { begin: info.beginNs.toString() }),
     ...(info.endNs === undefined ? {} : { end: info.endNs.toString() }),
@@ -57,6 +57,7 @@ export function discardedToJson(info: DiscardedInfo): string {
 export function discardedWarning(info: DiscardedInfo): string {
   const range = info.beginNs !== undefined && info.endNs !== undefined
     ? ` between [${formatTimestamp(info.beginNs)}] and [${formatTimestamp(info.endNs)}]` : '';
+  if (info.uncounted === true) return `tracemark: warning: the tracer may have discarded events${range} in stream ${info.stream} (the stream's first packet counts ${info.count})`;
   return `tracemark: warning: the tracer discarded ${info.count} ${info.kind === 'events' ? 'event' : 'packet'}${info.count === 1n ? '' : 's'}${range} in stream ${info.stream}`;
 }
 

@@ -23,7 +23,14 @@ export const MAX_PACKET_BYTES = 1 << 30;
 export interface DiscardedInfo {
   readonly stream: string;
   readonly kind: 'events' | 'packets';
+  /** For `uncounted` losses, the first packet's events_discarded counter. */
   readonly count: bigint;
+  /**
+   * The stream's first packet already counts lost events: babeltrace2 reports that the tracer
+   * "may have discarded" events there, without a count (an earlier packet may be gone, e.g. a
+   * rotated-away tracefile), over that packet's time range.
+   */
+  readonly uncounted?: true;
   /** ns since the epoch: end of the previous packet (or start of this one for the first packet). */
   readonly beginNs?: bigint;
   /**
@@ -80,6 +87,10 @@ export class StreamReader {
   private prevDiscarded = 0n;
   private prevSeq: bigint | undefined;
   private prevEndNs: bigint | undefined;
+  /** A packet came before this one in the stream (in this file, or the previous file of a rotated stream). */
+  private hasPrevPacket = false;
+  /** Walk only up to the first packet (summaries of rotated files): set before reading. */
+  stopAfterFirstPacket = false;
   private lastHi = -1;
   private lastLo = -1;
   private lastNs = 0n;
@@ -96,6 +107,10 @@ export class StreamReader {
     private readonly skipEvents = false,
   ) {
     this.cursor = new Cursor(trace.slotCount);
+  }
+
+  get fileSize(): number {
+    return this.fileSizeBytes;
   }
 
   /** `lengthBytes` bytes of the file starting at `fileOffsetBytes` are in `bytes[0..lengthBytes)`. */
@@ -196,6 +211,10 @@ export class StreamReader {
     c.limitBits = this.limitIsEndOfFile ? remaining * 8 : Number(contentBits);
     this.inPacket = true;
     this.startPacket(header, context, start, Number(contentBits));
+    if (this.stopAfterFirstPacket) {
+      this.done = true;
+      return null;
+    }
     return true;
   }
 
@@ -229,6 +248,7 @@ export class StreamReader {
       const to = kind === 'packets' ? beginNs : endNs;
       this.hooks.onDiscarded?.({
         stream: this.stream, kind, count,
+        ...(this.hasPrevPacket ? {} : { uncounted: true as const }),
         ...(from === undefined ? {} : { beginNs: from }),
         ...(to === undefined ? {} : { endNs: to }),
       });
@@ -248,6 +268,18 @@ export class StreamReader {
     });
     if (seq !== undefined) this.prevSeq = seq;
     if (endNs !== undefined) this.prevEndNs = endNs;
+    this.hasPrevPacket = true;
+  }
+
+  /**
+   * This file continues a stream whose previous packet is `last` (LTTng's tracefile rotation:
+   * one stream in several files): losses are counted from it, once, across the boundary.
+   */
+  continueAfter(last: PacketInfo): void {
+    this.prevDiscarded = last.eventsDiscardedTotal ?? 0n;
+    this.prevSeq = last.seq;
+    this.prevEndNs = last.endNs;
+    this.hasPrevPacket = true;
   }
 
   private decodeEvent(): Pull {

@@ -12,7 +12,7 @@ import { discoverAsync, discoverSync, type TraceLocation } from './discover.js';
 import { ioError } from '../errors.js';
 import { parseMetadata } from '../metadata/metadata.js';
 import { AsyncFileSource, SyncFileSource, chunkBytesFor } from './source.js';
-import { StreamReader, type StreamHooks } from '../decode/stream.js';
+import { StreamReader, type PacketInfo, type StreamHooks } from '../decode/stream.js';
 
 export interface OpenedStream<S> {
   readonly reader: StreamReader;
@@ -61,6 +61,7 @@ export function openStreamsSync(root: string, hooks: StreamHooks = {}, skipEvent
         streams.push({ source, traceIndex: i, reader: new StreamReader(traces[i], file.rel, join(root, file.rel), source.size, hooks, skipEvents) });
       }
     });
+    linkRotatedFilesSync(traces, streams);
   } catch (error) {
     for (const s of streams) s.source.close();
     throw error;
@@ -82,11 +83,90 @@ export async function openStreamsAsync(root: string, hooks: StreamHooks = {}, sk
         streams.push({ source, traceIndex: i, reader: new StreamReader(traces[i], file.rel, join(root, file.rel), source.size, hooks, skipEvents) });
       }
     }
+    await linkRotatedFilesAsync(traces, streams);
   } catch (error) {
     for (const s of streams) await s.source.close();
     throw error;
   }
   return { locations, traces, streams };
+}
+
+/**
+ * LTTng's tracefile rotation writes one stream into several files (chan_0_0, chan_0_1...), all
+ * with the same stream class and stream_instance_id, as babeltrace2 groups them. Each file is
+ * still read by its own reader, but a file that continues a stream starts its loss accounting
+ * from the last packet of the file before it (in time order), so losses are counted once.
+ */
+interface Peek {
+  first?: PacketInfo;
+  last?: PacketInfo;
+}
+
+function peekReader<S>(traces: readonly CompiledTrace[], s: OpenedStream<S>, firstOnly: boolean, peek: Peek): StreamReader {
+  const reader = new StreamReader(traces[s.traceIndex], s.reader.stream, s.reader.file, s.reader.fileSize, {
+    onPacket(info) {
+      peek.first ??= info;
+      peek.last = info;
+    },
+  }, true);
+  reader.stopAfterFirstPacket = firstOnly;
+  return reader;
+}
+
+function chains<S>(streams: readonly OpenedStream<S>[], firsts: readonly Peek[]): OpenedStream<S>[][] {
+  const groups = new Map<string, { stream: OpenedStream<S>; first: PacketInfo }[]>();
+  streams.forEach((stream, i) => {
+    const first = firsts[i].first;
+    if (first?.streamInstanceId === undefined) return;
+    const key = `${stream.traceIndex}/${first.streamClassId}/${first.streamInstanceId}`;
+    const group = groups.get(key) ?? [];
+    group.push({ stream, first });
+    groups.set(key, group);
+  });
+  const out: OpenedStream<S>[][] = [];
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    group.sort((a, b) => {
+      const ta = a.first.beginNs ?? 0n;
+      const tb = b.first.beginNs ?? 0n;
+      return ta < tb ? -1 : ta > tb ? 1 : a.stream.reader.stream < b.stream.reader.stream ? -1 : 1;
+    });
+    out.push(group.map((g) => g.stream));
+  }
+  return out;
+}
+
+function linkRotatedFilesSync(traces: readonly CompiledTrace[], streams: readonly OpenedStream<SyncFileSource>[]): void {
+  if (streams.length < 2) return;
+  const firsts = streams.map((s) => {
+    const peek: Peek = {};
+    s.source.pull(peekReader(traces, s, true, peek));
+    return peek;
+  });
+  for (const chain of chains(streams, firsts)) {
+    for (let k = 1; k < chain.length; k++) {
+      const peek: Peek = {};
+      chain[k - 1].source.pull(peekReader(traces, chain[k - 1], false, peek));
+      if (peek.last !== undefined) chain[k].reader.continueAfter(peek.last);
+    }
+  }
+}
+
+async function linkRotatedFilesAsync(traces: readonly CompiledTrace[], streams: readonly OpenedStream<AsyncFileSource>[]): Promise<void> {
+  if (streams.length < 2) return;
+  const firsts: Peek[] = [];
+  for (const s of streams) {
+    const peek: Peek = {};
+    await s.source.pull(peekReader(traces, s, true, peek));
+    firsts.push(peek);
+  }
+  for (const chain of chains(streams, firsts)) {
+    for (let k = 1; k < chain.length; k++) {
+      const peek: Peek = {};
+      await chain[k - 1].source.pull(peekReader(traces, chain[k - 1], false, peek));
+      if (peek.last !== undefined) chain[k].reader.continueAfter(peek.last);
+    }
+  }
 }
 
 function reportWarnings(traces: readonly CompiledTrace[], hooks: StreamHooks): void {

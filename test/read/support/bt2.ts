@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { tracemark } from '../../cli/helpers.js';
 
 const BT2READ = fileURLToPath(new URL('../../../../test/read/support/bt2read.py', import.meta.url));
 
@@ -10,7 +11,7 @@ export type Bt2Value = { i: string } | { f: string } | { s: string } | { a: Bt2V
 export interface Bt2Loss { discarded: 'events' | 'packets'; count: string | null; begin: string | null; end: string | null }
 
 export interface Bt2Reading {
-  events: { name: string; ns: string | null; fields: Bt2Value }[];
+  events: { name: string; ns: string | null; fields: Bt2Value; context: { o: Record<string, Bt2Value> } }[];
   losses: Bt2Loss[];
   error?: string;
 }
@@ -30,8 +31,18 @@ function real(text: string): number {
   return Number(text);
 }
 
+/**
+ * babeltrace2 2.0.4 decodes an empty CTF string (a lone NUL) of an LTTng-UST trace as a stale
+ * earlier string of the stream (`str = ""` written, `"hello"` read; the same for empty text
+ * sequences). With `emptyStrings`, tracemark's '' is accepted against such a value and counted:
+ * the LTTng tests check that only fields the program wrote empty are concerned.
+ */
+export interface Bt2Tolerance {
+  emptyStrings?: { count: number; paths: Set<string> };
+}
+
 /** Asserts that a value tracemark decoded is the one babeltrace2 decoded (exact integers and floats). */
-export function assertSameAsBt2(actual: unknown, expected: Bt2Value, path: string): void {
+export function assertSameAsBt2(actual: unknown, expected: Bt2Value, path: string, tolerance: Bt2Tolerance = {}): void {
   if ('i' in expected) {
     assert.ok(typeof actual === 'number' || typeof actual === 'bigint', `${path}: expected an integer, got ${typeof actual}`);
     assert.equal(BigInt(actual), BigInt(expected.i), path);
@@ -39,15 +50,36 @@ export function assertSameAsBt2(actual: unknown, expected: Bt2Value, path: strin
     assert.ok(typeof actual === 'number', `${path}: expected a real, got ${typeof actual}`);
     assert.ok(Object.is(actual, real(expected.f)), `${path}: ${String(actual)} is not ${expected.f}`);
   } else if ('s' in expected) {
+    if (actual === '' && expected.s !== '' && tolerance.emptyStrings !== undefined) {
+      tolerance.emptyStrings.count++;
+      tolerance.emptyStrings.paths.add(path.replace(/^event #\d+ /, '').replace(/\[\d+\]/g, '[]'));
+      return;
+    }
     assert.equal(actual, expected.s, path);
   } else if ('a' in expected) {
     const items = actual instanceof Uint8Array ? Array.from(actual) : actual;
     assert.ok(Array.isArray(items), `${path}: expected an array`);
     assert.equal(items.length, expected.a.length, `${path}: length`);
-    expected.a.forEach((e, k) => assertSameAsBt2(items[k], e, `${path}[${k}]`));
+    expected.a.forEach((e, k) => assertSameAsBt2(items[k], e, `${path}[${k}]`, tolerance));
   } else {
     assert.ok(actual !== null && typeof actual === 'object', `${path}: expected a structure`);
     assert.deepEqual(Object.keys(actual as object).sort(), Object.keys(expected.o).sort(), `${path}: field names`);
-    for (const [k, v] of Object.entries(expected.o)) assertSameAsBt2((actual as Record<string, unknown>)[k], v, `${path}.${k}`);
+    for (const [k, v] of Object.entries(expected.o)) assertSameAsBt2((actual as Record<string, unknown>)[k], v, `${path}.${k}`, tolerance);
   }
+}
+
+/** The loss records of `tracemark print --json DIR`, in babeltrace2's form. */
+export function tracemarkLosses(dir: string): Bt2Loss[] {
+  const r = tracemark(['print', '--json', dir], { timeoutMs: 300_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.split('\n').filter((l) => l.startsWith('{"discarded"')).map((l) => {
+    const o = JSON.parse(l) as { discarded: 'events' | 'packets'; count: string | null; begin?: string; end?: string };
+    return { discarded: o.discarded, count: o.count, begin: o.begin ?? null, end: o.end ?? null };
+  });
+}
+
+/** Losses in a stable order (by range, then kind): streams interleave differently in the two readers. */
+export function sortLosses(losses: readonly Bt2Loss[]): Bt2Loss[] {
+  const key = (l: Bt2Loss): string => `${(l.begin ?? '').padStart(24, '0')} ${(l.end ?? '').padStart(24, '0')} ${l.discarded} ${l.count ?? ''}`;
+  return [...losses].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }

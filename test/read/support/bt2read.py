@@ -2,7 +2,7 @@
 """What babeltrace2 (its Python bindings) reads in a trace directory, as JSON, for the reader
 tests to compare with tracemark, event by event, field by field, loss by loss:
 
-  {"events": [{"name", "ns" (or null without a clock), "fields": VALUE}],
+  {"events": [{"name", "ns" (or null without a clock), "fields": VALUE, "context": VALUE}],
    "losses": [{"discarded": "events"|"packets", "count", "begin", "end"}],
    "error": "<message>" (only when reading failed)}
 
@@ -55,10 +55,15 @@ def main():
         for msg in bt2.TraceCollectionMessageIterator(specs):
             if type(msg) is bt2._EventMessageConst:
                 ev = msg.event
+                context = {}
+                for part in (ev.common_context_field, ev.specific_context_field):
+                    if part is not None:
+                        context.update(conv(part)["o"])
                 out["events"].append({
                     "name": ev.name,
                     "ns": snapshot(msg, "default_clock_snapshot"),
                     "fields": conv(ev.payload_field) if ev.payload_field is not None else {"o": {}},
+                    "context": {"o": context},
                 })
                 continue
             kind = None

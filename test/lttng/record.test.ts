@@ -1,0 +1,155 @@
+// Real LTTng-UST traces, recorded here from a small C program (tracepoints of every field type,
+// an enum, lttng_ust_tracef, contexts), read by tracemark and by babeltrace2 (its Python
+// bindings), compared event by event, field by field, loss by loss: per-uid and per-pid
+// buffers, tiny sub-buffers that lose events, snapshots, tracefile rotation, session rotation.
+// Needs lttng-tools, liblttng-ust-dev, gcc and python3-bt2 (see test/lttng/support.ts for the
+// session daemon; TRACEMARK_TEST_LTTNG_HOME selects a running one).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readTraceSync, type TraceEvent } from '../../src/read/index.js';
+import { HAVE_BT2, assertSameAsBt2, bt2read, sortLosses, tracemarkLosses, type Bt2Reading, type Bt2Tolerance } from '../read/support/bt2.js';
+import { buildApp, lttngUnavailable, runApp, sessionName, startLttng, type Lttng } from './support.js';
+
+/** Every file under `dir`, relative. */
+function filesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? filesUnder(join(dir, n), `${prefix}${n}/`) : [`${prefix}${n}`]));
+}
+
+const unavailable = lttngUnavailable() ?? (HAVE_BT2 ? undefined : 'python3-bt2 is not installed');
+
+/** Same events (name, time, payload, contexts) in the same time order; ties may come in any order. */
+function assertSameEvents(events: TraceEvent[], bt2: Bt2Reading, tolerance: Bt2Tolerance): void {
+  assert.equal(events.length, bt2.events.length, 'event count');
+  const used = new Set<number>();
+  let runStart = 0;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    const ns = String(e.timestamp);
+    if (i > 0 && String(events[i - 1].timestamp) !== ns) runStart = i;
+    // Events of several streams at the same ns: find the match among babeltrace2's same-ns run.
+    let matched = -1;
+    let lastError: unknown;
+    for (let j = runStart; j < bt2.events.length && bt2.events[j].ns === ns; j++) {
+      if (used.has(j) || bt2.events[j].name !== e.name) continue;
+      try {
+        assertSameAsBt2(e.fields, bt2.events[j].fields, `event #${i} (${e.name}) fields`, tolerance);
+        assertSameAsBt2(e.context ?? {}, bt2.events[j].context, `event #${i} (${e.name}) context`, tolerance);
+        matched = j;
+        break;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    if (matched < 0) {
+      if (lastError !== undefined) throw lastError;
+      assert.fail(`event #${i} ${e.name} at ${ns}: babeltrace2 has ${JSON.stringify(bt2.events[i]).slice(0, 300)}`);
+    }
+    used.add(matched);
+  }
+}
+
+function compare(dir: string): { events: number; losses: number } {
+  const bt2 = bt2read(dir);
+  assert.equal(bt2.error, undefined, `babeltrace2: ${bt2.error}`);
+  const events = [...readTraceSync(dir)];
+  const tolerance = { emptyStrings: { count: 0, paths: new Set<string>() } };
+  assertSameEvents(events, bt2, tolerance);
+  // babeltrace2's stale empty strings (see Bt2Tolerance): only where the program writes '' —
+  // strs[0] in `str`, an empty `seqtext` (n = 0) and tracef messages of that empty string never are.
+  for (const path of tolerance.emptyStrings.paths) assert.match(path, /^\(tmtest:all_types\) fields\.(str|seqtext)$/);
+  assert.deepEqual(sortLosses(tracemarkLosses(dir)), sortLosses(bt2.losses), 'losses');
+  return { events: events.length, losses: bt2.losses.length };
+}
+
+describe('real LTTng-UST traces: tracemark reads what babeltrace2 reads', { skip: unavailable }, () => {
+  let lttng: Lttng;
+  let work: string;
+  let app: string;
+
+  before(() => {
+    lttng = startLttng();
+    work = mkdtempSync(join(tmpdir(), 'tracemark-lttng-'));
+    app = buildApp(work);
+  });
+
+  after(() => {
+    lttng?.close();
+    if (work !== undefined) rmSync(work, { recursive: true, force: true });
+  });
+
+  /** create → channel → events + contexts → start → app → stop → destroy; returns the output dir. */
+  function record(opts: { channel?: string[]; create?: string[]; appArgs: string[]; contexts?: string[]; between?: (name: string) => void }): string {
+    const name = sessionName();
+    const out = join(work, name);
+    lttng.run(['create', name, `--output=${out}`, ...(opts.create ?? [])]);
+    try {
+      lttng.run(['enable-channel', '-u', '-s', name, 'ch0', ...(opts.channel ?? [])]);
+      lttng.run(['enable-event', '-u', '-s', name, '-c', 'ch0', 'tmtest:*']);
+      lttng.run(['enable-event', '-u', '-s', name, '-c', 'ch0', 'lttng_ust_tracef:*']);
+      const contexts = opts.contexts ?? ['vpid', 'vtid', 'procname'];
+      if (contexts.length > 0) lttng.run(['add-context', '-u', '-s', name, '-c', 'ch0', ...contexts.flatMap((t) => ['-t', t])]);
+      lttng.run(['start', name]);
+      runApp(lttng, app, opts.appArgs.map((a) => a.replaceAll('SESSION', name)));
+      opts.between?.(name);
+      lttng.run(['stop', name]);
+    } finally {
+      lttng.run(['destroy', name]);
+    }
+    return out;
+  }
+
+  it('every field type, enums, tracef, contexts (per-uid buffers)', () => {
+    const out = record({ appArgs: ['400', '0'], contexts: ['vpid', 'vtid', 'procname', 'pthread_id'] });
+    const { events } = compare(out);
+    assert.ok(events >= 400);
+  });
+
+  it('tiny sub-buffers that lose events: the same losses as babeltrace2 (counts and ranges)', () => {
+    const out = record({ channel: ['--subbuf-size=4096', '--num-subbuf=2'], appArgs: ['2000', '60000'] });
+    const { losses } = compare(out);
+    assert.ok(losses > 0, 'the trace should have lost events (tiny sub-buffers)');
+  });
+
+  it('--buffers-pid', () => {
+    const out = record({ channel: ['--buffers-pid', '--subbuf-size=8192', '--num-subbuf=4'], appArgs: ['300', '5000'] });
+    compare(out);
+    assert.ok(readdirSync(join(out, 'ust')).includes('pid'));
+  });
+
+  it('tracefile rotation (--tracefile-size/--tracefile-count): losses counted once per stream', () => {
+    const out = record({ channel: ['--subbuf-size=4096', '--num-subbuf=2', '--tracefile-size=8192', '--tracefile-count=3'], appArgs: ['1000', '40000'] });
+    const { losses } = compare(out);
+    const rotated = filesUnder(out).filter((f) => /\/ch0_\d+_\d+$/.test(f));
+    assert.ok(rotated.length >= 2, `tracefiles: ${filesUnder(out).join(' ')}`);
+    assert.ok(losses > 0);
+  });
+
+  it('a snapshot of a flight-recorder session', () => {
+    const name = sessionName();
+    const out = join(work, name);
+    lttng.run(['create', name, '--snapshot', `--output=${out}`]);
+    try {
+      lttng.run(['enable-channel', '-u', '-s', name, 'ch0', '--subbuf-size=8192', '--num-subbuf=4']);
+      lttng.run(['enable-event', '-u', '-s', name, '-c', 'ch0', 'tmtest:*']);
+      lttng.run(['start', name]);
+      runApp(lttng, app, ['500', '20000']);
+      lttng.run(['snapshot', 'record', '-s', name]);
+      lttng.run(['stop', name]);
+    } finally {
+      lttng.run(['destroy', name]);
+    }
+    const { events } = compare(out);
+    assert.ok(events > 0);
+  });
+
+  it('session rotation (lttng rotate while the app runs): every chunk', () => {
+    const out = record({ channel: ['--subbuf-size=8192', '--num-subbuf=4'], appArgs: ['200', '4000', 'lttng rotate SESSION > /dev/null'] });
+    const { events } = compare(out);
+    assert.ok(events >= 200);
+    const chunks = filesUnder(out).filter((f) => f.startsWith('archives/') && f.endsWith('/metadata'));
+    assert.ok(chunks.length >= 2, `chunks: ${filesUnder(out).join(' ')}`);
+  });
+});
