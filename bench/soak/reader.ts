@@ -161,8 +161,10 @@ function readInMemory(files: Map<string, Buffer>, chunkBytes: number): number {
       }
       events++;
     }
-    if (reader.error !== undefined && !(reader.error instanceof TracemarkError)) throw reader.error;
+    // Damage ends a stream with a TracemarkError kept by the reader, as readTrace reports it.
+    if (reader.error !== undefined) throw reader.error;
   }
+  if (trace.trace.damage !== undefined) throw trace.trace.damage;
   return events;
 }
 
@@ -245,7 +247,7 @@ export function markdown(stats: FuzzStats, options: FuzzOptions): string {
       `(machine shared with other work: times are noisy). Max case ${stats.maxCaseMs.toFixed(0)} ms, max heap growth of a case ` +
       `${(stats.maxHeapGrowthBytes / 2 ** 20).toFixed(1)} MiB; ${stats.eventsDecoded} events decoded in all.`,
     '',
-    '| mutation | cases | in metadata | in a stream | read to the end | TracemarkError | crashes | hangs | out-of-bound allocations |',
+    '| mutation | cases | in metadata | in a stream | read without damage | damage reported (TracemarkError) | crashes | hangs | out-of-bound allocations |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const m of MUTATIONS) {

@@ -88,7 +88,9 @@ export function parseMetadata(bytes: Buffer, file: string): TraceClass {
     }
     const trace = interpret(parsed.blocks, file, decoded.packetized, decoded.uuid, damage, decoded.fileOffsetOf);
     checkExpansion(trace, decoded.text.length);
-    const warnings = parsed.warnings.map((w) => ({ file, byteOffset: decoded.fileOffsetOf(w.offset), message: w.message }));
+    const warnings = [...parsed.warnings, ...unknownClockAttributes(parsed.blocks)]
+      .sort((a, b) => a.offset - b.offset)
+      .map((w) => ({ file, byteOffset: decoded.fileOffsetOf(w.offset), message: w.message }));
     return { ...trace, warnings };
   } catch (error) {
     if (!(error instanceof MetadataError)) throw error;
@@ -232,6 +234,18 @@ function interpret(
   };
   const uuid = uuidAttr === undefined ? packetUuid : textValue(uuidAttr);
   return { ...result, ...(uuid === undefined ? {} : { uuid }), ...(damage === undefined ? {} : { damage }) };
+}
+
+const CLOCK_ATTRIBUTES = new Set(['name', 'freq', 'offset_s', 'offset', 'absolute', 'precision', 'description', 'uuid']);
+
+/** babeltrace2 warns about an unknown clock attribute and reads on: so does this reader. */
+function unknownClockAttributes(blocks: readonly Block[]): { message: string; offset: number }[] {
+  const out: { message: string; offset: number }[] = [];
+  for (const block of blocks) {
+    if (block.kind !== 'clock') continue;
+    for (const [name, v] of block.attrs) if (!CLOCK_ATTRIBUTES.has(name)) out.push({ message: `unknown clock attribute ${JSON.stringify(name)} ignored`, offset: v.offset });
+  }
+  return out;
 }
 
 function interpretClock(block: Block): ClockClass {
