@@ -25,7 +25,8 @@ function writeAllSync(fd: number, bytes: Buffer): void {
       offset += writeSync(fd, bytes, offset, bytes.length - offset);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EPIPE') throw new OutputClosed();
+      // A pipe gives EPIPE; a socket pair (a parent's stdio pipe) may give ECONNRESET instead.
+      if (code === 'EPIPE' || code === 'ECONNRESET') throw new OutputClosed();
       // fd 1 may have been made non-blocking by someone else: wait for the reader, then retry.
       if (code === 'EAGAIN') {
         Atomics.wait(sleepCell, 0, 0, 2);

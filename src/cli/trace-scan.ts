@@ -57,16 +57,33 @@ export function scanTrace(dir: string, options: ScanOptions = {}): ScanResult {
   const buckets = range === undefined ? undefined : new Array<number>(bucketCount).fill(0);
   const span = range === undefined ? 0n : range.end - range.begin;
   const result: ScanResult = { classes: new Map(), total: 0, first: undefined, last: undefined, buckets, damage: undefined };
+  // Per stream, its classes by id: no key string built per event (the stream and the id of
+  // consecutive events repeat; names are per id within a stream's trace).
+  const byStream = new Map<string, Map<number, ClassCount>>();
+  let lastStream: string | undefined;
+  let lastClasses: Map<number, ClassCount> | undefined;
+  // The histogram in doubles: ns offsets within a trace's span are exact enough for a bucket index.
+  const rangeBegin = range === undefined ? 0n : range.begin;
+  const bucketsPerNs = range === undefined ? 0 : bucketCount / (Number(span) + 1);
   try {
     for (const event of readTraceSync(dir)) {
       if (selector !== undefined && !selector.selectsAll && !selector.accepts(event)) continue;
-      const trace = traceOfStream(event.stream);
-      const key = classKey(trace, event.id, event.name);
       const ts = event.timestamp;
-      let entry = result.classes.get(key);
-      if (entry === undefined) {
-        entry = { trace, id: event.id, name: event.name, count: 0, first: ts, last: ts };
-        result.classes.set(key, entry);
+      if (event.stream !== lastStream) {
+        lastStream = event.stream;
+        lastClasses = byStream.get(event.stream);
+        if (lastClasses === undefined) byStream.set(event.stream, (lastClasses = new Map()));
+      }
+      let entry = (lastClasses as Map<number, ClassCount>).get(event.id);
+      if (entry === undefined || entry.name !== event.name) {
+        const trace = traceOfStream(event.stream);
+        const key = classKey(trace, event.id, event.name);
+        entry = result.classes.get(key);
+        if (entry === undefined) {
+          entry = { trace, id: event.id, name: event.name, count: 0, first: ts, last: ts };
+          result.classes.set(key, entry);
+        }
+        (lastClasses as Map<number, ClassCount>).set(event.id, entry);
       }
       entry.count++;
       if (ts < entry.first) entry.first = ts;
@@ -74,9 +91,9 @@ export function scanTrace(dir: string, options: ScanOptions = {}): ScanResult {
       result.total++;
       if (result.first === undefined || ts < result.first) result.first = ts;
       if (result.last === undefined || ts > result.last) result.last = ts;
-      if (buckets !== undefined && range !== undefined) {
-        const offset = ts < range.begin ? 0n : ts - range.begin;
-        const index = span === 0n ? 0 : Number((offset * BigInt(bucketCount)) / (span + 1n));
+      if (buckets !== undefined) {
+        const offset = ts < rangeBegin ? 0 : Number(ts - rangeBegin);
+        const index = span === 0n ? 0 : Math.floor(offset * bucketsPerNs);
         buckets[Math.min(index, bucketCount - 1)]++;
       }
     }
