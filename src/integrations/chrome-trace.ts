@@ -1,102 +1,159 @@
 /**
- * Export to the Chrome trace-event JSON format, which the Perfetto UI (ui.perfetto.dev) and
- * chrome://tracing open. Written as a stream (one event per line, `{}]` at the end), so that an
- * export of any size never builds one huge string, and a cut-off file still loads in Perfetto.
+ * Export to the Chrome trace-event JSON format, for Chrome DevTools' Performance panel,
+ * chrome://tracing and the Perfetto UI. Written as a stream, one event per line, so that an
+ * export of any size never builds one huge string (the text of 5M events is past V8's string
+ * limit), and a cut-off file still loads in Perfetto (it accepts an array without its `]`).
  *
- * Mapping: every event is a thread-scoped instant (`ph: "i"`) named after the marker, with its
- * provider as category and its fields as `args` (64-bit integers as decimal strings, blobs as
- * hex); each stream file is a thread of the process whose pid is the trace's `vpid` (the first
- * stream its main thread, tid = pid; the next ones pid + 1, pid + 2...); lost events
- * are process-scoped instants named "events discarded". Times are microseconds since the first
- * exported event, with nanosecond precision (3 decimals, from BigInt arithmetic: an epoch-based
- * double would keep only about 0.25 µs).
+ * Mapping (every choice is one that all three consumers accept):
+ * - an event → a thread instant `{"ph":"I"}` (DevTools' engine ignores the lower-case `i`),
+ *   fields as `args`: integers as JSON numbers when a double holds them exactly, else decimal
+ *   strings; blobs as hex;
+ * - span pairs (`<P>:begin`/`<P>:end`, src/timeline/spans.ts): nested ones → `B`/`E` named P
+ *   (the `E` carries the name: DevTools matches by it); span_id ones → one complete `X` event
+ *   (they may overlap) written when the end is read; a span that never ended → `X` to the last
+ *   event, `args.unfinished: true`;
+ * - lost events → an `X` range over the time they were lost (end of the packet before → end
+ *   of the packet that reports them), on a "lost events" track beside the stream's thread;
+ * - processes and threads from src/timeline/tracks.ts, named by `M` events.
+ * Times are µs since an origin 1 µs before the trace's first packet or event (DevTools leaves
+ * events at ts 0 out of the time range), printed from integer nanoseconds: exact.
  */
-import type { DiscardedInfo, TraceEvent } from '../read/index.js';
+import type { DiscardedInfo, TraceEvent, TraceInfo } from '../read/index.js';
+import { PendingSpans, SpanRoles, SpanStacks, spanIdOf } from '../timeline/spans.js';
+import { TrackMap, earliestNs, type ThreadTrack } from '../timeline/tracks.js';
 import { jsonValue } from './json-values.js';
 
-export interface ChromeTraceProcess {
-  /** Trace directory relative to the exported directory ('' for the directory itself). */
-  path: string;
-  pid: number;
-  name: string;
+/** `ns` as microseconds, exact, without trailing zeros: 1500 → `1.5`, 2000 → `2`. */
+export function microseconds(ns: bigint | number): string {
+  if (typeof ns === 'number' && Number.isSafeInteger(ns)) {
+    const negative = ns < 0;
+    const abs = negative ? -ns : ns;
+    const whole = Math.floor(abs / 1000);
+    const frac = abs - whole * 1000;
+    return `${negative ? '-' : ''}${whole}${fraction(frac)}`;
+  }
+  const big = BigInt(ns);
+  const negative = big < 0n;
+  const abs = negative ? -big : big;
+  return `${negative ? '-' : ''}${abs / 1000n}${fraction(Number(abs % 1000n))}`;
 }
 
-interface ThreadTrack {
-  pid: number;
-  tid: number;
+function fraction(ns: number): string {
+  if (ns === 0) return '';
+  if (ns % 100 === 0) return `.${ns / 100}`;
+  if (ns % 10 === 0) return `.${String(ns / 10).padStart(2, '0')}`;
+  return `.${String(ns).padStart(3, '0')}`;
 }
 
-function traceOfStream(stream: string): string {
-  const slash = stream.lastIndexOf('/');
-  return slash < 0 ? '' : stream.slice(0, slash);
-}
+/** 1 µs before the first event: DevTools' engine leaves events at ts 0 out of the trace bounds. */
+const ORIGIN_LEAD_NS = 1000n;
 
-/** `ns` as microseconds with exactly three decimals. */
-export function microseconds(ns: bigint): string {
-  const negative = ns < 0n;
-  const abs = negative ? -ns : ns;
-  return `${negative ? '-' : ''}${abs / 1000n}.${(abs % 1000n).toString().padStart(3, '0')}`;
+interface OpenSpan {
+  readonly prefix: string;
+  readonly thread: ThreadTrack;
+  readonly beginNs: bigint;
+  readonly args: Record<string, unknown>;
 }
 
 export class ChromeTraceWriter {
   private readonly write: (chunk: string) => void;
-  private readonly processes: Map<string, ChromeTraceProcess>;
-  private readonly threads = new Map<string, ThreadTrack>();
+  readonly tracks: TrackMap;
+  private readonly roles: SpanRoles;
+  private readonly stacks = new SpanStacks<OpenSpan>();
+  private readonly pending = new PendingSpans<OpenSpan>();
+  private readonly named = new Set<ThreadTrack>();
   private originNs: bigint | undefined;
-  /** Streams already seen per process: the first is the process's main thread (tid = pid). */
-  private readonly streamsPerPid = new Map<number, number>();
+  private lastNs: bigint | undefined;
   private closed = false;
-  /** Events and lost-event markers written. */
+  /** Trace events and lost-event ranges written. */
   count = 0;
 
-  constructor(write: (chunk: string) => void, processes: readonly ChromeTraceProcess[]) {
+  constructor(write: (chunk: string) => void, info: TraceInfo) {
     this.write = write;
-    this.processes = new Map(processes.map((p) => [p.path, p]));
-    // Perfetto sniffs a JSON trace by its first bytes: `[{"`. A process_name event comes first.
-    const lines = processes.map((p) => `{"ph":"M","name":"process_name","pid":${p.pid},"tid":${p.pid},"args":{"name":${JSON.stringify(p.name)}}}`);
-    if (lines.length === 0) lines.push('{"ph":"M","name":"process_name","pid":0,"tid":0,"args":{"name":"trace"}}');
-    this.write(`[${lines.join(',\n')},\n`);
-  }
-
-  private thread(stream: string): ThreadTrack {
-    let track = this.threads.get(stream);
-    if (track === undefined) {
-      const pid = this.processes.get(traceOfStream(stream))?.pid ?? 0;
-      const seen = this.streamsPerPid.get(pid) ?? 0;
-      this.streamsPerPid.set(pid, seen + 1);
-      track = { pid, tid: pid + seen };
-      this.threads.set(stream, track);
-      const name = stream.slice(stream.lastIndexOf('/') + 1);
-      this.write(`{"ph":"M","name":"thread_name","pid":${pid},"tid":${track.tid},"args":{"name":${JSON.stringify(name)}}},\n`);
-    }
-    return track;
+    this.tracks = new TrackMap(info);
+    this.roles = new SpanRoles(info);
+    const earliest = earliestNs(info);
+    if (earliest !== undefined) this.originNs = earliest - ORIGIN_LEAD_NS;
+    // Perfetto sniffs a JSON trace by its first bytes, `[{"`: the process names come first.
+    this.write(`[${this.tracks.processes.map((p) => `{"ph":"M","name":"process_name","pid":${p.pid},"tid":${p.pid},"args":{"name":${JSON.stringify(p.name)}}}`).join(',\n')}`);
   }
 
   private ts(ns: bigint): string {
-    this.originNs ??= ns;
-    const relative = ns - this.originNs;
-    return microseconds(relative < 0n ? 0n : relative);
+    this.originNs ??= ns - ORIGIN_LEAD_NS;
+    if (this.lastNs === undefined || ns > this.lastNs) this.lastNs = ns;
+    return microseconds(Number(ns - this.originNs));
+  }
+
+  private named_(thread: ThreadTrack): ThreadTrack {
+    if (!this.named.has(thread)) {
+      this.named.add(thread);
+      this.write(`,\n{"ph":"M","name":"thread_name","pid":${thread.process.pid},"tid":${thread.tid},"args":{"name":${JSON.stringify(thread.name)}}}`);
+    }
+    return thread;
+  }
+
+  private line(ph: string, name: string, thread: ThreadTrack, atNs: bigint, extra: string): void {
+    this.named_(thread);
+    this.write(`,\n{"ph":"${ph}","name":${JSON.stringify(name)},"pid":${thread.process.pid},"tid":${thread.tid},"ts":${this.ts(atNs)}${extra}}`);
+    this.count++;
+  }
+
+  private complete(span: OpenSpan, endNs: bigint, args: Record<string, unknown>): void {
+    const dur = endNs > span.beginNs ? microseconds(Number(endNs - span.beginNs)) : '0';
+    this.line('X', span.prefix, span.thread, span.beginNs, `,"dur":${dur},"args":${JSON.stringify(args)}`);
   }
 
   event(event: TraceEvent): void {
-    const { pid, tid } = this.thread(event.stream);
-    const colon = event.name.indexOf(':');
-    const category = colon < 0 ? event.name : event.name.slice(0, colon);
-    this.write(`{"ph":"i","s":"t","name":${JSON.stringify(event.name)},"cat":${JSON.stringify(category)},"pid":${pid},"tid":${tid},"ts":${this.ts(event.timestamp)},"args":${JSON.stringify(jsonValue(event.fields))}},\n`);
-    this.count++;
+    const thread = this.tracks.thread(event.stream, event.context);
+    const args = jsonValue(event.fields, true) as Record<string, unknown>;
+    const role = this.roles.of(event.name);
+    if (role === undefined) {
+      this.line('I', event.name, thread, event.timestamp, `,"args":${JSON.stringify(args)}`);
+      return;
+    }
+    if (role.byId) {
+      const key = PendingSpans.key(thread.process.index, role.prefix, spanIdOf(event.fields));
+      if (role.role === 'begin') {
+        this.ts(event.timestamp);
+        const displaced = this.pending.begin(key, { prefix: role.prefix, thread, beginNs: event.timestamp, args });
+        if (displaced !== undefined) this.complete(displaced, displaced.beginNs, { ...displaced.args, unfinished: true });
+        return;
+      }
+      const span = this.pending.end(key);
+      if (span === undefined) this.line('I', event.name, thread, event.timestamp, `,"args":${JSON.stringify(args)}`);
+      else this.complete(span, event.timestamp, { ...span.args, ...args });
+      return;
+    }
+    if (role.role === 'begin') {
+      this.stacks.open(thread, { prefix: role.prefix, thread, beginNs: event.timestamp, args });
+      this.line('B', role.prefix, thread, event.timestamp, `,"args":${JSON.stringify(args)}`);
+      return;
+    }
+    const closed = this.stacks.close(thread, role.prefix);
+    if (closed.length === 0) {
+      this.line('I', event.name, thread, event.timestamp, `,"args":${JSON.stringify(args)}`);
+      return;
+    }
+    for (let i = 0; i < closed.length; i++) {
+      const last = i === closed.length - 1;
+      this.line('E', closed[i].prefix, thread, event.timestamp, last ? `,"args":${JSON.stringify(args)}` : ',"args":{"unfinished":true}');
+    }
   }
 
   discarded(info: DiscardedInfo): void {
-    const { pid } = this.thread(info.stream);
-    const at = info.endNs ?? info.beginNs ?? this.originNs ?? 0n;
-    this.write(`{"ph":"i","s":"p","name":"${info.kind} discarded","cat":"tracemark","pid":${pid},"tid":${pid},"ts":${this.ts(at)},"args":{"count":${JSON.stringify(info.count.toString())},"stream":${JSON.stringify(info.stream)}}},\n`);
-    this.count++;
+    const track = this.tracks.lostTrack(info.stream);
+    const endNs = info.endNs ?? info.beginNs ?? this.lastNs ?? 0n;
+    const beginNs = info.beginNs ?? endNs;
+    const count = info.count <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(info.count) : JSON.stringify(String(info.count));
+    const dur = endNs > beginNs ? microseconds(Number(endNs - beginNs)) : '0';
+    this.line('X', `${info.count} ${info.kind} lost`, track, beginNs, `,"dur":${dur},"args":{"count":${count},"kind":"${info.kind}","stream":${JSON.stringify(info.stream)}}`);
   }
 
-  /** Ends the array; Perfetto skips the empty object that absorbs the last comma. */
+  /** Async spans that never ended become X events to the last event; then the array ends. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.write('{}]\n');
+    for (const span of this.pending.drain()) this.complete(span, this.lastNs ?? span.beginNs, { ...span.args, unfinished: true });
+    this.write('\n]\n');
   }
 }
