@@ -24,8 +24,9 @@ export type {
   ReadTraceOptions, TraceInfo, TraceSummary, StreamSummary, EventClassSummary,
   FieldSummary, DiscardedInfo, FormatOptions, BlobDecoder,
 } from './read/index.js';
-export { listen } from './lazy/index.js';
+export { listen, writeTraceView } from './lazy/index.js';
 export type { ListenOptions, ControlHandle } from './control/index.js';
 // Node.js core as node:* markers (docs/node.md).
 export { currentRequest } from './lazy/index.js';
 export type { NodeSessionOptions } from './integrations/node/index.js';
+export type { TraceViewOptions, TraceViewResult } from './view/index.js';

@@ -11,10 +11,11 @@ import { listCommand } from './cmd-list.js';
 import { printCommand } from './cmd-print.js';
 import { recordCommand } from './cmd-record.js';
 import { statsCommand } from './cmd-stats.js';
+import { viewCommand } from './cmd-view.js';
 import type { Command } from './command.js';
 import { Output, OutputClosed, exitCodeFor, reportError } from './output.js';
 
-const COMMANDS: readonly Command[] = [recordCommand, listCommand, printCommand, statsCommand, exportCommand, ctlCommand];
+const COMMANDS: readonly Command[] = [recordCommand, listCommand, printCommand, statsCommand, exportCommand, viewCommand, ctlCommand];
 
 function version(): string {
   try {

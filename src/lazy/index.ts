@@ -13,6 +13,7 @@
  */
 import type * as Control from '../control/index.js';
 import type * as Reader from '../read/index.js';
+import type * as View from '../view/index.js';
 
 /**
  * A function that loads `specifier` (relative to `fromUrl`, usually `import.meta.url`) on its
@@ -107,3 +108,13 @@ const nodeContext = onFirstUse<typeof import('../integrations/node/context.js')>
  * work(step, currentRequest()); // an app marker with a field of its own for the request
  */
 export const currentRequest = (): number => nodeContext().currentRequest();
+
+const view = onFirstUse<typeof View>(import.meta.url, '../view/index.js');
+
+/**
+ * Writes a timeline of the trace(s) in `dir` to `file` as one HTML page that needs no network
+ * (what `tracemark view` writes); blob decoders registered in this process render the blobs.
+ * @example
+ * writeTraceView('./traces/run-1', 'run-1.html');
+ */
+export const writeTraceView: typeof View.writeTraceView = (...args) => view().writeTraceView(...args);
