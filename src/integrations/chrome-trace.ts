@@ -21,7 +21,7 @@
 import type { DiscardedInfo, TraceEvent, TraceInfo } from '../read/index.js';
 import { PendingSpans, SpanRoles, SpanStacks, spanIdOf } from '../timeline/spans.js';
 import { TrackMap, earliestNs, type ThreadTrack } from '../timeline/tracks.js';
-import { jsonValue } from './json-values.js';
+import { hex, jsonValue } from './json-values.js';
 
 /** `ns` as microseconds, exact, without trailing zeros: 1500 → `1.5`, 2000 → `2`. */
 export function microseconds(ns: bigint | number): string {
@@ -45,6 +45,35 @@ function fraction(ns: number): string {
   return `.${String(ns).padStart(3, '0')}`;
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const keyCache = new Map<string, string>();
+
+/**
+ * `JSON.stringify(jsonValue(fields, true))` without the copy: the fields of an event are mostly
+ * numbers and strings, written straight; anything else goes through jsonValue.
+ */
+export function argsJson(fields: Record<string, unknown>): string {
+  let out = '{';
+  let first = true;
+  for (const key in fields) {
+    let quoted = keyCache.get(key);
+    if (quoted === undefined) {
+      quoted = JSON.stringify(key);
+      if (keyCache.size < 10_000) keyCache.set(key, quoted);
+    }
+    const v = fields[key];
+    let text: string;
+    if (typeof v === 'number') text = Number.isFinite(v) ? JSON.stringify(v) : `"${String(v)}"`;
+    else if (typeof v === 'string') text = JSON.stringify(v);
+    else if (typeof v === 'bigint') text = v <= MAX_SAFE && v >= -MAX_SAFE ? v.toString() : `"${v.toString()}"`;
+    else if (v instanceof Uint8Array) text = `"${hex(v)}"`;
+    else text = JSON.stringify(jsonValue(v, true)) ?? 'null';
+    out += first ? `${quoted}:${text}` : `,${quoted}:${text}`;
+    first = false;
+  }
+  return `${out}}`;
+}
+
 /** 1 µs before the first event: DevTools' engine leaves events at ts 0 out of the trace bounds. */
 const ORIGIN_LEAD_NS = 1000n;
 
@@ -62,6 +91,7 @@ export class ChromeTraceWriter {
   private readonly stacks = new SpanStacks<OpenSpan>();
   private readonly pending = new PendingSpans<OpenSpan>();
   private readonly named = new Set<ThreadTrack>();
+  private readonly quotedNames = new Map<string, string>();
   private originNs: bigint | undefined;
   private lastNs: bigint | undefined;
   private closed = false;
@@ -94,7 +124,12 @@ export class ChromeTraceWriter {
 
   private line(ph: string, name: string, thread: ThreadTrack, atNs: bigint, extra: string): void {
     this.named_(thread);
-    this.write(`,\n{"ph":"${ph}","name":${JSON.stringify(name)},"pid":${thread.process.pid},"tid":${thread.tid},"ts":${this.ts(atNs)}${extra}}`);
+    let quoted = this.quotedNames.get(name);
+    if (quoted === undefined) {
+      quoted = JSON.stringify(name);
+      this.quotedNames.set(name, quoted);
+    }
+    this.write(`,\n{"ph":"${ph}","name":${quoted},"pid":${thread.process.pid},"tid":${thread.tid},"ts":${this.ts(atNs)}${extra}}`);
     this.count++;
   }
 
@@ -105,12 +140,12 @@ export class ChromeTraceWriter {
 
   event(event: TraceEvent): void {
     const thread = this.tracks.thread(event.stream, event.context);
-    const args = jsonValue(event.fields, true) as Record<string, unknown>;
     const role = this.roles.of(event.name);
     if (role === undefined) {
-      this.line('I', event.name, thread, event.timestamp, `,"args":${JSON.stringify(args)}`);
+      this.line('I', event.name, thread, event.timestamp, `,"args":${argsJson(event.fields)}`);
       return;
     }
+    const args = jsonValue(event.fields, true) as Record<string, unknown>;
     if (role.byId) {
       const key = PendingSpans.key(thread.process.index, role.prefix, spanIdOf(event.fields));
       if (role.role === 'begin') {

@@ -90,6 +90,7 @@ const META_SEQUENCE = 1;
 const MAX_INTERNED_VALUE_CHARS = 64;
 const MAX_INTERNED_VALUES = 65_536;
 const FLUSH_BYTES = 1 << 20;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 class Interner {
   private readonly ids = new Map<string, number>();
@@ -251,7 +252,7 @@ export class PerfettoTraceWriter {
         else a.double(ANNOTATION_DOUBLE, value);
         return;
       case 'bigint':
-        if (value >= 0n) a.int64(ANNOTATION_UINT, value);
+        if (value >= 0n) a.int64(ANNOTATION_UINT, value <= MAX_SAFE ? Number(value) : value);
         else a.int64(ANNOTATION_INT, value);
         return;
       case 'boolean':

@@ -106,8 +106,17 @@ export class ProtoWriter {
     this.tag(field, WIRE_LEN);
     this.rawVarint(sub.length);
     this.room(sub.length);
-    this.bytes.set(sub.bytes.subarray(0, sub.length), this.length);
-    this.length += sub.length;
+    const n = sub.length;
+    if (n < 128) {
+      // A byte loop: no subarray object per (small, frequent) sub-message.
+      const from = sub.bytes;
+      const to = this.bytes;
+      let at = this.length;
+      for (let i = 0; i < n; i++) to[at++] = from[i];
+    } else {
+      this.bytes.set(sub.bytes.subarray(0, n), this.length);
+    }
+    this.length += n;
     return this;
   }
 
