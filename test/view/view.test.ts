@@ -249,3 +249,22 @@ test('-o keeps an existing page unless --force', () => {
   assert.equal(tracemark(['view', dir, '-o', existing, '--force']).status, 0);
   assert.ok(readFileSync(existing, 'utf8').startsWith('<!doctype html>'));
 });
+
+test('past --max-events the page keeps a sample, says so, and keeps exact counts', { timeout: 60_000 }, async () => {
+  const sampled = join(work.path, 'sampled.html');
+  const run = tracemark(['view', lossy, '-o', sampled, '--max-events', '1000']);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stderr, /timeline sampled 1 in \d+/);
+  const html = readFileSync(sampled, 'utf8');
+  const meta = JSON.parse(/<script id="tm-meta" type="application\/json">(.*?)<\/script>/s.exec(html)![1]) as {
+    totalEvents: number; keptEvents: number; sampleEvery: number; markers: { name: string; count: number }[];
+  };
+  const total = [...readTraceSync(lossy)].length;
+  assert.equal(meta.totalEvents, total);
+  assert.equal(meta.markers[0].count, total, 'the marker table counts every event');
+  assert.ok(meta.sampleEvery > 1 && meta.keptEvents <= 1000 && meta.keptEvents >= Math.floor(total / meta.sampleEvery) - 1);
+  if (browser === undefined) return;
+  const b = await load(sampled);
+  assert.deepEqual(b.errors, []);
+  assert.match((await b.page.locator('#notice').textContent()) ?? '', new RegExp(`^Sampled: the timeline shows ${meta.keptEvents.toLocaleString('en')} of ${total.toLocaleString('en')} events \\(1 in ${meta.sampleEvery}\\)`));
+});
