@@ -19,6 +19,8 @@ const dir = join(work.path, 'trace');
 const lossy = join(work.path, 'lossy');
 const page = join(work.path, 'view.html');
 const lossyPage = join(work.path, 'lossy.html');
+/** 5000 events in rings that hold them all. */
+const manyDir = join(work.path, 'many');
 /** Kept for a person to look at (TRACEMARK_KEEP_SCREENSHOTS=DIR). */
 const shots = process.env.TRACEMARK_KEEP_SCREENSHOTS;
 let browser: BrowserSession | undefined;
@@ -63,6 +65,12 @@ before(async () => {
   lossySession.start();
   for (let i = 0; i < 30_000; i++) burst(i, 'padding-padding-padding');
   await lossySession.close();
+  const many = marker('view:many', 'i %u');
+  const manySession = new Session({ output: manyDir });
+  manySession.enable('view:many');
+  manySession.start();
+  for (let i = 0; i < 5000; i++) many(i);
+  await manySession.close();
   const run = tracemark(['view', lossy, '-o', lossyPage]);
   assert.equal(run.status, 0, run.stderr);
   if (haveChromium) browser = await openBrowser();
@@ -253,14 +261,15 @@ test('-o keeps an existing page unless --force', () => {
 
 test('past --max-events the page keeps a sample, says so, and keeps exact counts', { timeout: 60_000 }, async () => {
   const sampled = join(work.path, 'sampled.html');
-  const run = tracemark(['view', lossy, '-o', sampled, '--max-events', '1000']);
+  const run = tracemark(['view', manyDir, '-o', sampled, '--max-events', '1000']);
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stderr, /timeline sampled 1 in \d+/);
   const html = readFileSync(sampled, 'utf8');
   const meta = JSON.parse(/<script id="tm-meta" type="application\/json">(.*?)<\/script>/s.exec(html)![1]) as {
     totalEvents: number; keptEvents: number; sampleEvery: number; markers: { name: string; count: number }[];
   };
-  const total = [...readTraceSync(lossy)].length;
+  const total = [...readTraceSync(manyDir)].length;
+  assert.equal(total, 5000);
   assert.equal(meta.totalEvents, total);
   assert.equal(meta.markers[0].count, total, 'the marker table counts every event');
   assert.ok(meta.sampleEvery > 1 && meta.keptEvents <= 1000 && meta.keptEvents >= Math.floor(total / meta.sampleEvery) - 1);
