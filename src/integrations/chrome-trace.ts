@@ -15,7 +15,7 @@
  * - lost events → an `X` range over the time they were lost (end of the packet before → end
  *   of the packet that reports them), on a "lost events" track beside the stream's thread;
  * - processes and threads from src/timeline/tracks.ts, named by `M` events.
- * Times are µs since an origin 1 µs before the trace's first packet or event (DevTools leaves
+ * Times are µs since an origin 1 ms before the trace's first packet or event (DevTools leaves
  * events at ts 0 out of the time range), printed from integer nanoseconds: exact.
  */
 import type { DiscardedInfo, TraceEvent, TraceInfo } from '../read/index.js';
@@ -74,8 +74,11 @@ export function argsJson(fields: Record<string, unknown>): string {
   return `${out}}`;
 }
 
-/** 1 µs before the first event: DevTools' engine leaves events at ts 0 out of the trace bounds. */
-const ORIGIN_LEAD_NS = 1000n;
+/**
+ * The origin is 1 ms before the first packet: DevTools' engine leaves events at ts 0 out of the
+ * trace bounds, and an event's clock may be read a little before its packet's timestamp_begin.
+ */
+const ORIGIN_LEAD_NS = 1_000_000n;
 
 interface OpenSpan {
   readonly prefix: string;

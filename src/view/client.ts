@@ -143,10 +143,11 @@ export function viewerMain(): void {
   const status = $('status');
   const ctx = canvas.getContext('2d');
   const hctx = hist.getContext('2d');
-  let viewStart = 0;
-  let viewEnd = Math.max(1, meta.durationNs);
-  const fullStart = 0;
-  const fullEnd = viewEnd;
+  // An event may come a little before its packet's timestamp_begin (the origin): start there.
+  const fullStart = Math.min(0, N > 0 ? ts[0] : 0);
+  const fullEnd = Math.max(fullStart + 1, meta.durationNs, N > 0 ? ts[N - 1] : 0);
+  let viewStart = fullStart;
+  let viewEnd = fullEnd;
   let width = 800;
   let height = 400;
   let searchHits: Uint8Array | null = null;
