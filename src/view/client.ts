@@ -104,7 +104,7 @@ export function viewerMain(): void {
   function fieldText(m: number, f: number, row: number): string | undefined {
     const field = markers[m].fields[f];
     const v = columns[m][f][row];
-    if (field.kind === 'text') return v === 0xffffffff ? undefined : str(v);
+    if (field.kind === 'text') return v === field.missing ? undefined : str(v);
     if (v !== v) return undefined;
     if (field.spec !== undefined && INT_HEX[field.spec] === 1 && Number.isInteger(v)) return v < 0 ? '-0x' + (-v).toString(16) : '0x' + v.toString(16);
     return formatNumber(v);
@@ -574,7 +574,7 @@ export function viewerMain(): void {
         const row = rowOf[i];
         for (let f = 0; f < fields.length && !ok; f++) {
           const v = columns[m][f][row];
-          if (fields[f].kind === 'text') ok = v !== 0xffffffff && strHit[v] === 1;
+          if (fields[f].kind === 'text') ok = v !== fields[f].missing && strHit[v] === 1;
           else ok = numeric && v === asNumber;
         }
       }

@@ -76,7 +76,8 @@ export interface ViewMeta {
     count: number;
     firstNs: number;
     lastNs: number;
-    fields: readonly { name: string; spec?: string; kind: ColumnKind; section: string }[];
+    /** `missing`: the value of a text column that marks an event without this field. */
+    fields: readonly { name: string; spec?: string; kind: ColumnKind; missing?: number; section: string }[];
   }[];
   readonly lost: readonly { track: number; startNs: number; endNs: number; count: string; kind: string }[];
   readonly histogramBins: number;
@@ -345,8 +346,8 @@ export class ViewModelBuilder {
       lastNs: this.rel(m.lastNs),
       fields: m.fields.map((f, fi) => {
         while (f.values.length < m.rows) f.values.push(Number.NaN);
-        const { array, type } = compactColumn(f.values.view(), f.kind);
-        return { name: f.name, ...(f.spec === undefined ? {} : { spec: f.spec }), kind: f.kind, section: add(`m${mi}f${fi}`, array, type) };
+        const { array, type, missing } = compactColumn(f.values.view(), f.kind);
+        return { name: f.name, ...(f.spec === undefined ? {} : { spec: f.spec }), kind: f.kind, ...(missing === undefined ? {} : { missing }), section: add(`m${mi}f${fi}`, array, type) };
       }),
     }));
     const bins = new Uint32Array(this.markerList.length * HISTOGRAM_BINS);
@@ -400,12 +401,15 @@ export class ViewModelBuilder {
 }
 
 /** The smallest typed array that holds a column exactly (NaN, a missing value, needs f64 or text). */
-function compactColumn(values: Float64Array, kind: ColumnKind): { array: ArrayBufferView & { length: number }; type: ViewSection['type'] } {
+function compactColumn(values: Float64Array, kind: ColumnKind): { array: ArrayBufferView & { length: number }; type: ViewSection['type']; missing?: number } {
   if (kind === 'text') {
-    // Missing values: 0xffffffff.
-    const out = new Uint32Array(values.length);
-    for (let i = 0; i < values.length; i++) out[i] = Number.isNaN(values[i]) ? 0xffffffff : values[i];
-    return { array: out, type: 'u32' };
+    // String ids in the smallest unsigned type; its largest value marks a missing field.
+    let max = 0;
+    for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
+    const [Kind, type, missing] = max < 0xff ? [Uint8Array, 'u8', 0xff] as const : max < 0xffff ? [Uint16Array, 'u16', 0xffff] as const : [Uint32Array, 'u32', 0xffffffff] as const;
+    const out = new Kind(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = Number.isNaN(values[i]) ? missing : values[i];
+    return { array: out, type, missing };
   }
   let min = Infinity;
   let max = -Infinity;
