@@ -187,6 +187,18 @@ export function viewerMain(): void {
     return lo;
   }
 
+  /** First index whose time is past v. */
+  function upperBound(arr: Float64Array, v: number): number {
+    let lo = 0;
+    let hi = arr.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (arr[mid] <= v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   function resize(): void {
     const dpr = window.devicePixelRatio || 1;
     const wrap = $('timeline-wrap');
@@ -234,7 +246,7 @@ export function viewerMain(): void {
     }
     const plotW = width - LABEL_W;
     const lo = lowerBound(ts, viewStart);
-    const hi = lowerBound(ts, viewEnd + 1e-9);
+    const hi = upperBound(ts, viewEnd);
     // Level of detail: counts per pixel column and track; the colour of the last event there.
     const cols = Math.max(1, Math.ceil(plotW));
     const counts = new Uint32Array(tracks.length * cols);
