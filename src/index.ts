@@ -30,3 +30,13 @@ export type { ListenOptions, ControlHandle } from './control/index.js';
 export { currentRequest } from './lazy/index.js';
 export type { NodeSessionOptions } from './integrations/node/index.js';
 export type { TraceViewOptions, TraceViewResult } from './view/index.js';
+
+// In a worker thread, the sessions of the main thread record this thread's markers too
+// (loaded in workers only: the main thread's import stays on the marker path).
+import { inWorkerThread } from './process/state.js';
+import { onFirstUse } from './lazy/index.js';
+if (inWorkerThread) {
+  try {
+    onFirstUse<typeof import('./threads/worker-side.js')>(import.meta.url, './threads/worker-side.js')().startWorkerSide();
+  } catch { /* this worker then records into its own sessions only */ }
+}

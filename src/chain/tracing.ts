@@ -36,6 +36,9 @@ export const tracing = {
   },
   set enabled(value: boolean) {
     globalSwitch.enabled = value === true;
+    // The worker threads' switch: one shared cell (src/process/state.ts).
+    const threads = processState.threads;
+    if (threads !== null && threads.isMain) Atomics.store(threads.flags, 0, value === true ? 1 : 0);
   },
   stats(): TracingStats {
     return { ...chainStats, coercedArguments: processState.argumentStats.coerced };

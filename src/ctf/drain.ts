@@ -84,8 +84,11 @@ function takeOldest(ring: RingView): number {
   }
 }
 
-/** Writes every committed packet (holding the lock); returns how many. Throws on a write error. */
-export function drainLocked(ring: RingView): number {
+/**
+ * Writes every committed packet (holding the lock); returns how many. Throws on a write error.
+ * `beforePacket` runs before each packet is written (the metadata catches up with the registry).
+ */
+export function drainLocked(ring: RingView, beforePacket?: () => void): number {
   let count = 0;
   for (;;) {
     const index = takeOldest(ring);
@@ -99,6 +102,7 @@ export function drainLocked(ring: RingView): number {
     const packetBytes = readU64(ring.view, start + PACKET.packetSizeOffsetBytes) / 8;
     let kept = false;
     try {
+      beforePacket?.();
       if (ring.fd >= 0) writeWhole(ring.fd, ring.bytes, start, packetBytes);
       if (ring.sink !== null && !ring.sink.offer(ring.bytes, start, packetBytes) && ring.fd < 0) kept = true;
     } finally {
@@ -110,10 +114,10 @@ export function drainLocked(ring: RingView): number {
 }
 
 /** Drains if the lock is free right now; never waits (the drainer thread's loop). */
-export function tryDrain(ring: RingView): number {
+export function tryDrain(ring: RingView, beforePacket?: () => void): number {
   if (Atomics.compareExchange(ring.ctrl, CTRL.lock, 0, 1) !== 0) return 0;
   try {
-    return drainLocked(ring);
+    return drainLocked(ring, beforePacket);
   } finally {
     Atomics.store(ring.ctrl, CTRL.lock, 0);
     Atomics.notify(ring.ctrl, CTRL.lock);
@@ -124,12 +128,12 @@ export function tryDrain(ring: RingView): number {
  * Takes the lock for good, waiting up to `timeoutMs` for the drainer thread to finish the packet
  * it is writing, then drains everything (process exit, close). Returns false on timeout.
  */
-export function drainFinal(ring: RingView, timeoutMs: number): boolean {
+export function drainFinal(ring: RingView, timeoutMs: number, beforePacket?: () => void): boolean {
   const deadline = Date.now() + timeoutMs;
   while (Atomics.compareExchange(ring.ctrl, CTRL.lock, 0, 1) !== 0) {
     if (Date.now() > deadline) return false;
     Atomics.wait(ring.ctrl, CTRL.lock, 1, 20);
   }
-  drainLocked(ring);
+  drainLocked(ring, beforePacket);
   return true;
 }

@@ -3,11 +3,13 @@
  * committed sub-buffers to the stream files, so that a synchronous hot loop on the main thread
  * never waits for the disk and never has to yield for its events to be saved.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { ringView, tryDrain, type RingView } from './drain.js';
 import { PortPacketSink, type PortSinkSpec } from './packet-sink.js';
+import { syncMetadata, type MetadataTarget } from './metadata-sync.js';
 import { CTRL } from '../ring/layout.js';
 import { writeFault } from './fault.js';
+import { registryLogOf } from '../threads/registry-log.js';
 
 interface DrainerChannel {
   data: SharedArrayBuffer;
@@ -25,18 +27,35 @@ interface DrainerData {
   channels: DrainerChannel[];
   /** Packets also go there (the relay sender's thread). */
   sink?: PortSinkSpec;
+  /** Rings of other threads (workers) added while recording (written to their files only). */
+  port?: MessagePort;
+  /** The process's registry log and the metadata file: event classes before their events. */
+  metadata?: { log: SharedArrayBuffer; fd: number; uuidBytes: Uint8Array; cells: Int32Array };
 }
 
-const { doorbell, faultText, channels, sink } = workerData as DrainerData;
+const { doorbell, faultText, channels, sink, port, metadata } = workerData as DrainerData;
 const rings: RingView[] = channels.map((c, index) => ringView(c.data, c.ctrl, c.subbufSize, c.subbufCount, c.fd,
   sink === undefined ? null : new PortPacketSink(sink, index)));
 const failed = new Set<RingView>();
+const metadataTarget: MetadataTarget | undefined = metadata === undefined ? undefined : {
+  fd: metadata.fd, uuidBytes: metadata.uuidBytes, log: registryLogOf(metadata.log), cells: metadata.cells,
+};
+const beforePacket = metadataTarget === undefined ? undefined : (): void => syncMetadata(metadataTarget);
+
+function takeNewRings(): void {
+  if (port === undefined) return;
+  for (let message = receiveMessageOnPort(port); message !== undefined; message = receiveMessageOnPort(port)) {
+    const c = message.message as DrainerChannel;
+    rings.push(ringView(c.data, c.ctrl, c.subbufSize, c.subbufCount, c.fd));
+  }
+}
 
 function drainAll(): void {
+  takeNewRings();
   for (const ring of rings) {
     if (failed.has(ring)) continue;
     try {
-      tryDrain(ring);
+      tryDrain(ring, beforePacket);
     } catch (error) {
       failed.add(ring);
       const message = error instanceof Error ? error.message : String(error);
@@ -60,4 +79,5 @@ for (;;) {
   }
   Atomics.wait(doorbell, 0, seen, 200);
 }
+port?.close();
 parentPort?.postMessage({ type: 'done' });

@@ -9,11 +9,12 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { TracemarkError } from '../errors/index.js';
 import { onProcessEnd } from '../exit/index.js';
 import { registry, type Registration } from '../registry/index.js';
 import type { Channel } from '../ring/channel.js';
+import { sealAbandonedPacket } from '../ring/decode.js';
 import { CLOCK_ORIGIN_EPOCH_NS } from '../ring/clock.js';
 import { CTRL } from '../ring/layout.js';
 import { drainFinal, drainLocked, ringView, writeWhole, type RingView } from './drain.js';
@@ -21,6 +22,8 @@ import { PortPacketSink, type PortSinkSpec } from './packet-sink.js';
 import { processEnv } from './env.js';
 import { FAULT_TEXT_BYTES, readFault } from './fault.js';
 import { eventBlock, metadataHead, metadataPacket, uuidToBytes } from './metadata.js';
+import { syncMetadata, type MetadataTarget } from './metadata-sync.js';
+import { processState } from '../process/state.js';
 
 export interface TraceWriterOptions {
   /** Trace directory; without it the packets go to `sink` only. */
@@ -44,8 +47,18 @@ const EXIT_DRAIN_TIMEOUT_MS = 5000;
  */
 const DRAINER_START_TIMEOUT_MS = 5000;
 
-export function streamFileName(channel: Channel, index = 0): string {
-  return `${channel.name}_${index}`;
+/** `<channel>_<vtid>`: the main thread's streams are `<channel>_0`, a worker's `<channel>_<threadId>`. */
+export function streamFileName(channel: { readonly name: string }, vtid = 0): string {
+  return `${channel.name}_${vtid}`;
+}
+
+/** A ring written by another thread (a worker), adopted by this trace. */
+export interface ForeignRing {
+  readonly name: string;
+  readonly data: SharedArrayBuffer;
+  readonly ctrl: Int32Array;
+  readonly subbufSize: number;
+  readonly subbufCount: number;
 }
 
 function ioError(message: string, dir: string | undefined, cause?: unknown): TracemarkError {
@@ -122,6 +135,10 @@ export class TraceWriter {
   private readonly rings: RingView[] = [];
   /** [0]: doorbell counter, [1]: stop request, [2]: drainer ready. */
   private readonly doorbell: Int32Array;
+  /** Event classes from the registry log shared by every thread (null: this thread alone). */
+  private metadataTarget: MetadataTarget | null = null;
+  private drainerPort: MessagePort | null = null;
+  private readonly foreignRings = new Map<number, RingView[]>();
   /** The drainer thread's reason for stopping, readable even when its message never arrives. */
   private readonly faultText = new SharedArrayBuffer(FAULT_TEXT_BYTES);
   private worker: Worker | null = null;
@@ -156,7 +173,13 @@ export class TraceWriter {
         this.metadataFd = claimFile(dir, 'metadata');
         fds.push(this.metadataFd);
         files.push('metadata');
-        writeMetadataHead(this.metadataFd, uuid, traceName, registry.list());
+        const threads = processState.threads;
+        if (threads === null) {
+          writeMetadataHead(this.metadataFd, uuid, traceName, registry.list());
+        } else {
+          this.metadataTarget = { fd: this.metadataFd, uuidBytes: uuidToBytes(uuid), log: threads.log, cells: new Int32Array(new SharedArrayBuffer(8 * 4)) };
+          syncMetadata(this.metadataTarget, metadataHead(uuid, processEnv(traceName), CLOCK_ORIGIN_EPOCH_NS));
+        }
         fsyncSync(this.metadataFd);
       }
       channels.forEach((channel, index) => {
@@ -174,6 +197,7 @@ export class TraceWriter {
       if (dir !== undefined) removeCreated(dir, fds, files, createdDir);
       this.rings.length = 0;
       this.metadataFd = -1;
+      this.metadataTarget = null;
       this.closed = true;
       if (error instanceof TracemarkError) throw error;
       throw ioError(`cannot write trace in ${this.where}: ${(error as Error).message}`, dir, error);
@@ -183,12 +207,67 @@ export class TraceWriter {
       channel.onCommit = () => this.ring();
     });
     // The event block must be on disk before any event of a late marker can be.
-    this.unsubscribe = registry.onRegister((registration) => this.appendMetadata(eventBlock(registration)));
+    this.unsubscribe = registry.onRegister((registration) => {
+      if (this.metadataTarget === null) this.appendMetadata(eventBlock(registration));
+      else this.syncMetadata();
+    });
     this.startDrainer();
     this.removeEndHook = onProcessEnd(() => this.finishSync());
     if (Atomics.wait(this.doorbell, 2, 0, DRAINER_START_TIMEOUT_MS) === 'timed-out') {
       process.emitWarning(`tracemark: the drainer thread of ${this.where} did not start within ${DRAINER_START_TIMEOUT_MS} ms; events may be lost until it does`);
     }
+  }
+
+  private syncMetadata(): void {
+    if (this.closed || this.failed || this.metadataTarget === null) return;
+    try {
+      syncMetadata(this.metadataTarget);
+    } catch (error) {
+      this.fail(`cannot append metadata: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * Adds the rings of another thread (streams `<channel>_<vtid>`, in the trace directory only):
+   * the drainer writes them from now on, and process exit drains them with the others.
+   */
+  addForeignRings(vtid: number, rings: readonly ForeignRing[]): void {
+    const dir = this.options.dir;
+    if (this.closed || this.failed || dir === undefined) return;
+    for (const ring of rings) {
+      let fd: number;
+      try {
+        fd = claimFile(dir, streamFileName(ring, vtid));
+      } catch (error) {
+        this.fail(`cannot create a stream file: ${(error as Error).message}`);
+        return;
+      }
+      const view = ringView(ring.data, ring.ctrl, ring.subbufSize, ring.subbufCount, fd);
+      this.rings.push(view);
+      let list = this.foreignRings.get(vtid);
+      if (list === undefined) this.foreignRings.set(vtid, list = []);
+      list.push(view);
+      this.drainerPort?.postMessage({ data: ring.data, ctrl: ring.ctrl, subbufSize: ring.subbufSize, subbufCount: ring.subbufCount, fd });
+    }
+    this.ring();
+  }
+
+  /**
+   * A thread that wrote into this trace has ended: a packet it left open (worker.terminate())
+   * becomes an empty packet reporting its events as discarded. Returns the events so counted.
+   */
+  sealForeignRings(vtid: number): number {
+    let lost = 0;
+    for (const ring of this.foreignRings.get(vtid) ?? []) {
+      lost += sealAbandonedPacket(ring, (id) => registry.byId(id)?.fields);
+    }
+    if (lost > 0) this.ring();
+    return lost;
+  }
+
+  /** The drainer's doorbell, rung by the other threads' rings when they commit a packet. */
+  get doorbellCells(): Int32Array {
+    return this.doorbell;
   }
 
   private appendMetadata(text: string): void {
@@ -202,6 +281,9 @@ export class TraceWriter {
   }
 
   private startDrainer(): void {
+    const ports = new MessageChannel();
+    this.drainerPort = ports.port1;
+    const target = this.metadataTarget;
     const worker = new Worker(new URL('./drainer-worker.js', import.meta.url), {
       // Not the application's --import/--require preloads (tracemark's own among them).
       execArgv: [],
@@ -212,8 +294,10 @@ export class TraceWriter {
           data: r.bytes.buffer, ctrl: r.ctrl, subbufSize: r.subbufSize, subbufCount: r.subbufCount, fd: r.fd,
         })),
         ...(this.options.sink === undefined ? {} : { sink: this.options.sink.drainer }),
+        port: ports.port2,
+        ...(target === null ? {} : { metadata: { log: target.log.buffer, fd: target.fd, uuidBytes: target.uuidBytes, cells: target.cells } }),
       },
-      transferList: this.options.sink === undefined ? [] : [this.options.sink.drainer.port],
+      transferList: this.options.sink === undefined ? [ports.port2] : [this.options.sink.drainer.port, ports.port2],
     });
     this.worker = worker;
     this.workerDone = new Promise((resolve) => {
@@ -271,19 +355,23 @@ export class TraceWriter {
     this.ring();
     this.collectDrainerFault();
     for (const channel of this.options.channels) channel.flush();
+    const target = this.metadataTarget;
+    const beforePacket = target === null ? undefined : (): void => syncMetadata(target);
     this.rings.forEach((ring, index) => {
       try {
         if (this.failed) return;
-        if (!drainFinal(ring, EXIT_DRAIN_TIMEOUT_MS)) {
+        if (!drainFinal(ring, EXIT_DRAIN_TIMEOUT_MS, beforePacket)) {
           process.stderr.write(`tracemark: gave up waiting for the drainer of ${this.where}\n`);
           return;
         }
         // The drainer may have failed while we waited for its lock.
         this.collectDrainerFault();
         if (this.failed) return;
-        // Losses since the last packet need a packet of their own, now that the ring has room.
+        // Losses since the last packet need a packet of their own, now that the ring has room
+        // (this thread's channels: a worker flushes its own).
+        if (index >= this.options.channels.length) return;
         this.options.channels[index].flush();
-        drainLocked(ring);
+        drainLocked(ring, beforePacket);
       } catch (error) {
         this.fail(`cannot write a stream file: ${(error as Error).message}`);
       }
@@ -295,5 +383,6 @@ export class TraceWriter {
     if (this.metadataFd >= 0) {
       try { closeSync(this.metadataFd); } catch { /* already closed */ }
     }
+    this.drainerPort?.close();
   }
 }

@@ -9,8 +9,29 @@
  * (`TRACEMARK_STATE_VERSION`) and keeps a private state in which its markers never turn on.
  */
 import type { MarkerState, TargetSource } from '../chain/enable.js';
+import { onFirstUse } from '../lazy/index.js';
 import type { Registration, RegistrationListener } from '../registry/index.js';
+import type { RegistryLog } from '../threads/registry-log.js';
 
+// Not loaded by an import in the main thread: node:worker_threads and the log are start-up cost.
+const logModule = onFirstUse<typeof import('../threads/registry-log.js')>(import.meta.url, '../threads/registry-log.js');
+
+/**
+ * True in a worker thread. Read from the builtins Node loaded to start the thread, so that the
+ * main thread does not load node:worker_threads to ask (a worker has it loaded already).
+ */
+export const inWorkerThread: boolean = ((): boolean => {
+  try {
+    const loaded = (process as unknown as { moduleLoadList?: readonly string[] }).moduleLoadList;
+    return Array.isArray(loaded) && loaded.includes('NativeModule internal/process/worker_thread_only');
+  } catch {
+    return false;
+  }
+})();
+
+function workerThreads(): typeof import('node:worker_threads') {
+  return process.getBuiltinModule('node:worker_threads');
+}
 export const STATE_KEY = 'tracemark.process-state';
 /** Bump when the shape below changes incompatibly. */
 export const STATE_VERSION = 1;
@@ -42,11 +63,94 @@ export interface ProcessStateV1 {
   readonly trackedSessions: Map<unknown, string>;
   /** Numbering of default session names. */
   readonly sessionCounter: { count: number };
+  /** What this thread shares with the other threads of the process, or null (see below). */
+  threads: ThreadShared | null;
+}
+
+/**
+ * Cross-thread part (src/threads): the registry log every thread appends to, and the switches
+ * (tracing.enabled, each session's recording flag) as Int32 cells that every thread reads.
+ * Created by the main thread (at import when the application has loaded node:worker_threads
+ * already, else when it creates its first Worker or starts a session that writes a trace) and
+ * handed to every Worker created after that through worker_threads' environment data; a worker
+ * created before that has none and works alone, as a process of its own would.
+ */
+export interface ThreadShared {
+  readonly isMain: boolean;
+  readonly log: RegistryLog;
+  /** [0]: tracing.enabled; [1]: next free cell; session recording flags from FIRST_FLAG_CELL. */
+  readonly flags: Int32Array;
+  /** How far this thread's registry has read the log. */
+  readonly logCursor: { id: number; offsetBytes: number };
+  /** Set by src/threads/hub.ts once a session needs the other threads. */
+  hub: unknown;
+}
+
+export const THREADS_ENV_KEY = 'tracemark.threads.v1';
+export const FIRST_FLAG_CELL = 8;
+const FLAG_CELLS = 4096;
+
+interface ThreadsEnv { log: SharedArrayBuffer; flags: SharedArrayBuffer }
+
+/** A worker's view of the main thread's shared part, from its environment data. */
+function workerThreadShared(): ThreadShared | null {
+  try {
+    const env = workerThreads().getEnvironmentData(THREADS_ENV_KEY) as ThreadsEnv | undefined;
+    if (env === undefined || !(env.log instanceof SharedArrayBuffer) || !(env.flags instanceof SharedArrayBuffer)) return null;
+    return { isMain: false, log: logModule().registryLogOf(env.log), flags: new Int32Array(env.flags), logCursor: { id: 0, offsetBytes: 0 }, hub: null };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Creates the main thread's shared part (once): the registrations made so far go into the log
+ * first, in id order, so that ids stay what they are; Workers created from now on get it.
+ */
+export function ensureThreadShared(): void {
+  const state = processState;
+  if (state.threads !== null || inWorkerThread || !stateIsCompatible) return;
+  try {
+    const flags = new Int32Array(new SharedArrayBuffer(FLAG_CELLS * 4));
+    flags[0] = state.globalSwitch.enabled ? 1 : 0;
+    flags[1] = FIRST_FLAG_CELL;
+    const logs = logModule();
+    const log = logs.createRegistryLog();
+    const logCursor = { id: 0, offsetBytes: 0 };
+    for (const registration of state.registrationsById) logs.appendEntry(log, registration);
+    logs.readEntries(log, logCursor);
+    workerThreads().setEnvironmentData(THREADS_ENV_KEY, { log: log.buffer, flags: flags.buffer } satisfies ThreadsEnv);
+    state.threads = { isMain: true, log, flags, logCursor, hub: null };
+  } catch { /* this thread works alone */ }
+}
+
+/** A fresh cell of the shared flags for a session's recording switch (-1: none). */
+export function allocateFlagCell(): number {
+  const threads = processState.threads;
+  if (threads === null) return -1;
+  const cell = Atomics.add(threads.flags, 1, 1);
+  return cell < threads.flags.length ? cell : -1;
+}
+
+export function setFlag(cell: number, on: boolean): void {
+  const threads = processState.threads;
+  if (threads === null || cell < 0) return;
+  Atomics.store(threads.flags, cell, on ? 1 : 0);
+}
+
+/** In a worker, the switch is the main thread's cell: one flip stops every thread at once. */
+function globalSwitchOf(threads: ThreadShared | null): { enabled: boolean } {
+  if (threads === null || threads.isMain) return { enabled: true };
+  const flags = threads.flags;
+  return {
+    get enabled(): boolean { return flags[0] === 1; },
+    set enabled(value: boolean) { Atomics.store(flags, 0, value ? 1 : 0); },
+  };
 }
 
 const PACKAGE_VERSION = '0.1.0';
 
-function freshState(): ProcessStateV1 {
+function freshState(threads: ThreadShared | null): ProcessStateV1 {
   return {
     version: 1,
     createdBy: PACKAGE_VERSION,
@@ -56,11 +160,12 @@ function freshState(): ProcessStateV1 {
     markersById: new Map(),
     markerStates: [],
     targetSources: new Set(),
-    globalSwitch: { enabled: true },
+    globalSwitch: globalSwitchOf(threads),
     chainStats: { probeErrors: 0, filterErrors: 0, filtered: 0, internalErrors: 0 },
     argumentStats: { coerced: 0 },
     trackedSessions: new Map(),
     sessionCounter: { count: 0 },
+    threads,
   };
 }
 
@@ -74,7 +179,7 @@ function attach(): { state: ProcessStateV1; compatible: boolean } {
     existing = undefined;
   }
   if (existing === undefined) {
-    const state = freshState();
+    const state = freshState(inWorkerThread ? workerThreadShared() : null);
     try {
       // Not enumerable, not writable: invisible to the application's own enumeration of globals.
       Object.defineProperty(globalThis, key, { value: state, enumerable: false, writable: false, configurable: true });
@@ -94,7 +199,7 @@ function attach(): { state: ProcessStateV1; compatible: boolean } {
       { code: STATE_VERSION_WARNING },
     );
   } catch { /* a warning must not break the import */ }
-  return { state: freshState(), compatible: false };
+  return { state: freshState(null), compatible: false };
 }
 
 const attached = attach();
@@ -103,3 +208,14 @@ const attached = attach();
 export const processState: ProcessStateV1 = attached.state;
 /** False when another copy holds an incompatible state: this copy's markers then stay off. */
 export const stateIsCompatible: boolean = attached.compatible;
+
+if (!inWorkerThread && stateIsCompatible) {
+  // Free when the application loaded node:worker_threads already (a static import of it is
+  // linked before this module runs): Workers it creates from the start then record too.
+  try {
+    const loaded = (process as unknown as { moduleLoadList?: readonly string[] }).moduleLoadList;
+    if (Array.isArray(loaded) && loaded.includes('NativeModule worker_threads')) ensureThreadShared();
+  } catch { /* lazily, then */ }
+  // Otherwise when the application creates its first Worker (for the ones after it).
+  if (processState.threads === null) process.once('worker', () => ensureThreadShared());
+}

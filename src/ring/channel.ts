@@ -70,6 +70,12 @@ export class Channel {
   private readonly uuid = new Uint8Array(16);
   /** Called after each packet is committed (the drainer's doorbell). */
   onCommit: (() => void) | null = null;
+  /**
+   * Fill each sub-buffer with 0xFF bytes when it opens (a worker's rings): if the thread is
+   * terminated mid-packet, its events can then be counted (a 0xFF header is no valid event),
+   * so that the trace reports them as discarded (see sealAbandonedPacket).
+   */
+  poisonOnOpen = false;
 
   constructor(name: string, options: ChannelOptions = {}) {
     const subbufSize = options.subbufSize ?? CHANNEL_DEFAULTS.subbufSize;
@@ -143,6 +149,9 @@ export class Channel {
     writeU64(view, start + PACKET.timestampBeginOffsetBytes, ts);
     writeU64(view, start + PACKET.seqNumOffsetBytes, this.nextSeq++);
     view.setUint32(start + PACKET.cpuIdOffsetBytes, 0, true);
+    // The losses before this packet, should its producer die before closing it.
+    writeU64(view, start + PACKET.eventsDiscardedOffsetBytes, this.discardedTotal);
+    if (this.poisonOnOpen) this.bytes.fill(0xff, start + PACKET.headerSizeBytes, start + this.subbufSize);
     this.lastTs = ts;
     this.pos = start + PACKET.headerSizeBytes;
     this.end = start + this.subbufSize;
@@ -191,6 +200,11 @@ export class Channel {
       return;
     }
     if (this.discardedTotal !== this.discardedReported && this.openPacket(Math.max(ts, this.lastTs))) this.closePacket();
+  }
+
+  /** Losses that no packet carries yet (the last flush found the ring full). */
+  get hasUnreportedLosses(): boolean {
+    return this.discardedTotal !== this.discardedReported;
   }
 
   stats(): ChannelStats {

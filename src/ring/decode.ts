@@ -4,7 +4,7 @@
  */
 import type { FieldInfo } from '../format/parse.js';
 import type { Channel } from './channel.js';
-import { CTRL, HEADER, PACKET, SUBBUF, TWO_POW_32, readU64 } from './layout.js';
+import { CTRL, HEADER, PACKET, SUBBUF, TWO_POW_32, readU64, writeU64 } from './layout.js';
 
 export interface RawEvent {
   id: number;
@@ -95,4 +95,55 @@ export function decodePacket(
     events.push({ id, ts: clock, values });
   }
   return events;
+}
+
+/**
+ * The sub-buffer a dead producer left open (state `writing`), if any: its events are counted,
+ * and it becomes an empty packet that reports them as discarded, so the trace says what was lost.
+ * Only for rings with `poisonOnOpen` (a worker's), whose producer thread has ended.
+ */
+export function sealAbandonedPacket(
+  ring: { readonly view: DataView; readonly bytes: Uint8Array; readonly ctrl: Int32Array; readonly subbufSize: number; readonly subbufCount: number },
+  fieldsOf: (id: number) => readonly FieldInfo[] | undefined,
+): number {
+  let sealed = 0;
+  for (let i = 0; i < ring.subbufCount; i++) {
+    const cell = CTRL.firstState + i;
+    if (Atomics.load(ring.ctrl, cell) !== SUBBUF.writing) continue;
+    const startBytes = i * ring.subbufSize;
+    let lost = 0;
+    try {
+      lost = decodePacket(ring as unknown as Channel, { startBytes, contentBytes: ring.subbufSize, seq: 0 }, fieldsOf).length;
+    } catch {
+      lost = 1; // an event cut by the thread's end
+    }
+    const view = ring.view;
+    const begin = readU64(view, startBytes + PACKET.timestampBeginOffsetBytes);
+    const discardedBefore = readU64(view, startBytes + PACKET.eventsDiscardedOffsetBytes);
+    const emptyPacket = (at: number, discarded: number): void => {
+      writeU64(view, at + PACKET.timestampEndOffsetBytes, begin);
+      writeU64(view, at + PACKET.contentSizeOffsetBytes, PACKET.headerSizeBytes * 8);
+      writeU64(view, at + PACKET.packetSizeOffsetBytes, PACKET.headerSizeBytes * 8);
+      writeU64(view, at + PACKET.eventsDiscardedOffsetBytes, discarded);
+    };
+    // Readers count the losses of a packet against the packet before it: the open one becomes
+    // an empty packet with the count as of its opening, and a packet after it (a free
+    // sub-buffer, when the ring has one) carries the events lost with it.
+    const next = (i + 1) % ring.subbufCount;
+    const nextCell = CTRL.firstState + next;
+    if (lost > 0 && Atomics.compareExchange(ring.ctrl, nextCell, SUBBUF.free, SUBBUF.writing) === SUBBUF.free) {
+      const nextStart = next * ring.subbufSize;
+      ring.bytes.copyWithin(nextStart, startBytes, startBytes + PACKET.headerSizeBytes);
+      writeU64(view, nextStart + PACKET.seqNumOffsetBytes, readU64(view, startBytes + PACKET.seqNumOffsetBytes) + 1);
+      emptyPacket(startBytes, discardedBefore);
+      emptyPacket(nextStart, discardedBefore + lost);
+      Atomics.store(ring.ctrl, cell, SUBBUF.committed);
+      Atomics.store(ring.ctrl, nextCell, SUBBUF.committed);
+    } else {
+      emptyPacket(startBytes, discardedBefore + lost);
+      Atomics.store(ring.ctrl, cell, SUBBUF.committed);
+    }
+    sealed += lost;
+  }
+  return sealed;
 }

@@ -7,7 +7,9 @@ import { onFirstUse } from '../lazy/index.js';
 import type { FilterNode } from '../filter/index.js';
 import type { NodeAttachment, NodeSessionOptions } from '../integrations/node/index.js';
 import { markerById, type Marker } from '../marker/index.js';
-import { processState } from '../process/state.js';
+import { allocateFlagCell, ensureThreadShared, processState, setFlag } from '../process/state.js';
+import type { HubSession } from '../threads/main-hub.js';
+import type { RingsMessage, SessionDescriptor } from '../threads/messages.js';
 import type { Registration } from '../registry/index.js';
 import { Channel, type ChannelOptions, type ChannelStats } from '../ring/channel.js';
 import type { RelaySender, RelayStats } from '../relay/sender.js';
@@ -23,6 +25,7 @@ const eventsModule = onFirstUse<typeof import('./events.js')>(import.meta.url, '
 const relayModule = onFirstUse<typeof import('../relay/sender.js')>(import.meta.url, '../relay/sender.js');
 const exitModule = onFirstUse<typeof import('../exit/index.js')>(import.meta.url, '../exit/index.js');
 const nodeModule = onFirstUse<typeof import('../integrations/node/index.js')>(import.meta.url, '../integrations/node/index.js');
+const hubModule = onFirstUse<typeof import('../threads/main-hub.js')>(import.meta.url, '../threads/main-hub.js');
 const relayUrlModule = onFirstUse<typeof import('../relay/url.js')>(import.meta.url, '../relay/url.js');
 
 export interface SessionOptions {
@@ -80,14 +83,20 @@ function readsContext(node: FilterNode, name: string): boolean {
  * // ... run the code
  * await session.close();
  */
-export class Session implements TargetSource {
+/** How long close() waits for busy workers to hand over their partly filled packets. */
+const WORKER_FLUSH_TIMEOUT_MS = 2000;
+
+export class Session implements TargetSource, HubSession {
   readonly name: string;
   readonly output: string | undefined;
   private readonly channelMap = new Map<string, Channel>();
   private readonly rules: Rule[] = [];
   private readonly filterCallbacks: FilterCallback[] = [];
   /** Made at the first start(): node:crypto is not loaded before something is recorded. */
-  private uuid: string | null = null;
+  private identity: string | null = null;
+  /** The shared cell of the recording switch, read by workers (-1 until shared). */
+  private recordingCell = -1;
+  private sharedWithWorkers = false;
   private writer: TraceWriter | null = null;
   private relay: RelaySender | null = null;
   /** The relay daemon the session streams to (`relay` option). */
@@ -190,8 +199,10 @@ export class Session implements TargetSource {
       throw new TracemarkError('ERR_SESSION_STATE', `session ${this.name} cannot record again: ${this.error.message}`, { cause: this.error });
     }
     // Packets are opened by recorded events only, so every packet gets this identity.
-    const uuid = this.uuid ??= this.newIdentity();
+    const uuid = this.identity ??= this.newIdentity();
     const relay = this.relayUrl !== undefined && this.relay === null ? this.startRelay(this.relayUrl, uuid) : null;
+    // Before the writer: its metadata then comes from the registry every thread shares.
+    if (this.output !== undefined) ensureThreadShared();
     if ((this.output !== undefined || relay !== null) && this.writer === null) {
       this.writer = new (writerModule().TraceWriter)({
         ...(this.output === undefined ? {} : { dir: this.output }),
@@ -213,6 +224,7 @@ export class Session implements TargetSource {
       this.relay = relay;
     }
     this.state.recording = true;
+    this.shareWithWorkers();
     if (this.flushIntervalMs > 0 && this.flushTimer === null) {
       this.flushTimer = setInterval(() => {
         for (const c of this.channelMap.values()) c.flush();
@@ -259,9 +271,11 @@ export class Session implements TargetSource {
   stop(): this {
     if (!this.state.recording) return this;
     this.state.recording = false;
+    setFlag(this.recordingCell, false);
     recomputeAll();
     this.detachNode();
     for (const channel of this.channelMap.values()) channel.flush();
+    if (this.sharedWithWorkers) void hubModule().mainHub()?.flush(this.uuid, 0);
     return this;
   }
 
@@ -272,6 +286,11 @@ export class Session implements TargetSource {
     this.closed = true;
     if (this.flushTimer !== null) clearInterval(this.flushTimer);
     if (this.registered) removeTargetSource(this);
+    if (this.sharedWithWorkers) {
+      const hub = hubModule().mainHub();
+      await hub?.flush(this.uuid, WORKER_FLUSH_TIMEOUT_MS);
+      hub?.remove(this);
+    }
     await this.writer?.close();
     await this.relay?.close();
   }
@@ -374,20 +393,75 @@ export class Session implements TargetSource {
     this.node = null;
   }
 
+  /** The session's identity in its trace (made at the first start()). */
+  get uuid(): string {
+    return this.identity ?? '';
+  }
+
   private changed(): void {
     if (this.state.recording) recomputeAll();
+    if (this.sharedWithWorkers) hubModule().mainHub()?.publish();
+  }
+
+  /**
+   * Worker threads record into this session too (a trace directory only): they get its rules
+   * and its recording switch, and hand back their rings (docs/api.md, "Worker threads").
+   */
+  private shareWithWorkers(): void {
+    if (this.writer === null || this.output === undefined) return;
+    const hub = hubModule().mainHub();
+    if (hub === null) return;
+    if (this.recordingCell < 0) this.recordingCell = allocateFlagCell();
+    if (this.recordingCell < 0) return;
+    setFlag(this.recordingCell, true);
+    if (!this.sharedWithWorkers) {
+      this.sharedWithWorkers = true;
+      hub.add(this);
+    }
+  }
+
+  /** What workers need to record into this session (src/threads/messages.ts). */
+  describe(): SessionDescriptor {
+    const { printFilter } = filterModule();
+    return {
+      uuid: this.uuid,
+      recordingCell: this.recordingCell,
+      channels: this.channels.map((c, index) => ({ name: c.name, index, subbufSize: c.subbufSize, subbufCount: c.subbufCount, mode: c.mode })),
+      rules: this.rules.map((r) => ({
+        pattern: r.pattern,
+        on: r.on,
+        channel: r.channel ?? null,
+        filter: r.filter === undefined ? null : typeof r.filter === 'function' ? { function: true } : printFilter(r.filter),
+      })),
+      callbacks: this.filterCallbacks.length > 0,
+      doorbell: this.writer!.doorbellCells.buffer as SharedArrayBuffer,
+    };
+  }
+
+  /** A worker that wrote into this session ended: what it left open is counted as lost. */
+  threadEnded(vtid: number): void {
+    if (this.closed || this.writer === null) return;
+    this.writer.sealForeignRings(vtid);
+  }
+
+  /** Rings of a worker thread, announced by it: written as streams `<channel>_<vtid>`. */
+  adoptRings(message: RingsMessage): void {
+    if (this.closed || this.writer === null) return;
+    this.writer.addForeignRings(message.vtid, message.channels);
   }
 
   /** Only the markers the rule's pattern matches can change their decision. */
   private addRule(rule: Rule): void {
     addRule(this.rules, rule);
     if (this.state.recording) recomputeMatching(rule.matcher);
+    if (this.sharedWithWorkers) hubModule().mainHub()?.publish();
   }
 
   private fail(error: TracemarkError): void {
     if (this.error !== null) return;
     this.error = error;
     this.state.recording = false;
+    setFlag(this.recordingCell, false);
     recomputeAll();
     this.detachNode();
     exitModule().warnNow(error.message, error.code);

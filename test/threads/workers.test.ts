@@ -1,0 +1,99 @@
+/**
+ * Worker threads record into the main thread's sessions (src/threads): per-thread streams
+ * `<channel>_<threadId>`, exact accounting per thread (written + discarded == fired, read back
+ * by babeltrace2 stream by stream), a worker created before the session started, a marker
+ * declared only in workers, a worker that throws, a worker terminated mid-packet.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { bt2dump, plain, repoRoot, trace } from '../ctf/helpers.js';
+
+const app = join(repoRoot, 'test', 'threads', 'fixtures', 'workers-app.mjs');
+
+interface StreamCount { events: number; discarded: number; names: Set<string>; tids: Set<bigint>; warnings: string }
+
+/** babeltrace2's view of each stream file on its own (the trace's metadata beside it). */
+function perStream(dir: string): Map<number, StreamCount> {
+  const out = new Map<number, StreamCount>();
+  for (const file of readdirSync(dir)) {
+    if (file === 'metadata') continue;
+    const match = /^default_(\d+)$/.exec(file);
+    assert.ok(match, `stream file named <channel>_<vtid>: ${file}`);
+    const one = mkdtempSync(join(tmpdir(), 'tracemark-stream-'));
+    try {
+      copyFileSync(join(dir, 'metadata'), join(one, 'metadata'));
+      copyFileSync(join(dir, file), join(one, file));
+      const dump = bt2dump(one);
+      assert.equal(dump.error, undefined, dump.error);
+      out.set(Number(match[1]), {
+        events: dump.events.length,
+        discarded: dump.discarded.reduce((sum, n) => sum + n, 0),
+        names: new Set(dump.events.map((e) => e.name)),
+        tids: new Set(dump.events.filter((e) => e.fields.tid !== undefined).map((e) => plain(e.fields.tid) as bigint)),
+        warnings: dump.warnings,
+      });
+    } finally {
+      rmSync(one, { recursive: true, force: true });
+    }
+  }
+  return out;
+}
+
+function run(mode: string, dir: string, count: number): { fired: Record<string, number>; error: string | null } {
+  const child = spawnSync(process.execPath, [app, mode, dir, String(count)], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(child.status, 0, child.stderr);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { fired: Record<string, number>; error: string | null };
+}
+
+test('three workers (one created before the session started) and the main thread: exact counts per thread', () => {
+  const dir = trace('workers-counts');
+  const { fired, error } = run('counts', dir, 20_000);
+  assert.equal(error, null);
+  const streams = perStream(dir);
+  assert.deepEqual([...streams.keys()].sort((a, b) => a - b), Object.keys(fired).map(Number).sort((a, b) => a - b));
+  for (const [vtid, stream] of streams) {
+    // Tiny rings: some threads lose events, and every loss is counted.
+    assert.equal(stream.events + stream.discarded, fired[String(vtid)], `thread ${vtid}: ${stream.events} written + ${stream.discarded} discarded`);
+    if (vtid === 0) {
+      assert.deepEqual([...stream.names], ['app:main']);
+    } else {
+      // A marker declared only in the workers: its event class reached the metadata first.
+      if (stream.events > 0) assert.deepEqual([...stream.names], ['worker:only']);
+      assert.ok([...stream.tids].every((tid) => tid === BigInt(vtid)), `thread ${vtid} writes only its own events`);
+    }
+  }
+  // The whole directory is one trace for babeltrace2, merged in time order.
+  const all = bt2dump(dir);
+  assert.equal(all.error, undefined);
+  const total = [...streams.values()].reduce((sum, s) => sum + s.events, 0);
+  assert.equal(all.events.length, total);
+  const times = all.events.map((e) => BigInt(e.ns));
+  assert.ok(times.every((t, i) => i === 0 || t >= times[i - 1]));
+});
+
+test('a worker that throws after firing loses nothing', () => {
+  const dir = trace('workers-throw');
+  const { fired } = run('throw', dir, 20_000);
+  const streams = perStream(dir);
+  const vtid = Number(Object.keys(fired).find((k) => k !== '0'));
+  assert.equal(streams.get(vtid)?.events, 20_000);
+  assert.equal(streams.get(vtid)?.discarded, 0);
+  assert.equal(streams.get(vtid)?.warnings.includes('discarded') ?? true, false);
+});
+
+test('a terminated worker: what it left in its open sub-buffer is counted as discarded', () => {
+  const dir = trace('workers-terminate');
+  const { fired } = run('terminate', dir, 0);
+  const streams = perStream(dir);
+  const vtid = Number(Object.keys(fired).find((k) => k !== '0'));
+  const stream = streams.get(vtid)!;
+  assert.equal(fired[String(vtid)], 20_000);
+  // All of them were in the packet it held open (one 1 MiB sub-buffer holds them): none written,
+  // every one counted as discarded.
+  assert.equal(stream.events, 0);
+  assert.equal(stream.discarded, 20_000);
+});
