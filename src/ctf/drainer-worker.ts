@@ -6,7 +6,7 @@
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { ringView, tryDrain, type RingView } from './drain.js';
 import { PortPacketSink, type PortSinkSpec } from './packet-sink.js';
-import { syncMetadata, type MetadataTarget } from './metadata-sync.js';
+import { FOREIGN_RINGS_CELL, syncMetadata, type MetadataTarget } from './metadata-sync.js';
 import { CTRL } from '../ring/layout.js';
 import { writeFault } from './fault.js';
 import { registryLogOf } from '../threads/registry-log.js';
@@ -42,8 +42,14 @@ const metadataTarget: MetadataTarget | undefined = metadata === undefined ? unde
 };
 const beforePacket = metadataTarget === undefined ? undefined : (): void => syncMetadata(metadataTarget);
 
+let ringsAnnounced = 0;
+
 function takeNewRings(): void {
-  if (port === undefined) return;
+  // A shared count says when there is something to receive: no port call on every wake.
+  if (port === undefined || metadata === undefined) return;
+  const announced = Atomics.load(metadata.cells, FOREIGN_RINGS_CELL);
+  if (announced === ringsAnnounced) return;
+  ringsAnnounced = announced;
   for (let message = receiveMessageOnPort(port); message !== undefined; message = receiveMessageOnPort(port)) {
     const c = message.message as DrainerChannel;
     rings.push(ringView(c.data, c.ctrl, c.subbufSize, c.subbufCount, c.fd));

@@ -13,6 +13,8 @@ import { eventBlock, metadataPacket } from './metadata.js';
 
 /** Cells of the trace's shared metadata array: entries written so far, their end in the log. */
 export const METADATA_CELLS = Object.freeze({ entriesWritten: 0, offsetBytes: 1 });
+/** Same array: rings of other threads announced to the drainer so far (trace-writer.ts). */
+export const FOREIGN_RINGS_CELL = 2;
 
 export interface MetadataTarget {
   readonly fd: number;

@@ -22,7 +22,7 @@ import { PortPacketSink, type PortSinkSpec } from './packet-sink.js';
 import { processEnv } from './env.js';
 import { FAULT_TEXT_BYTES, readFault } from './fault.js';
 import { eventBlock, metadataHead, metadataPacket, uuidToBytes } from './metadata.js';
-import { syncMetadata, type MetadataTarget } from './metadata-sync.js';
+import { FOREIGN_RINGS_CELL, syncMetadata, type MetadataTarget } from './metadata-sync.js';
 import { processState } from '../process/state.js';
 
 export interface TraceWriterOptions {
@@ -248,6 +248,7 @@ export class TraceWriter {
       if (list === undefined) this.foreignRings.set(vtid, list = []);
       list.push(view);
       this.drainerPort?.postMessage({ data: ring.data, ctrl: ring.ctrl, subbufSize: ring.subbufSize, subbufCount: ring.subbufCount, fd });
+      if (this.metadataTarget !== null) Atomics.add(this.metadataTarget.cells, FOREIGN_RINGS_CELL, 1);
     }
     this.ring();
   }
