@@ -7,6 +7,7 @@ import { parseFilter } from '../filter/index.js';
 import { flag, integerOption, optionValue, parseArgs, usageError } from './args.js';
 import type { Command } from './command.js';
 import { Output } from './output.js';
+import { withDocReferences } from './help.js';
 import { formatCount, table } from './units.js';
 
 const HELP = `Usage: tracemark ctl PID COMMAND [ARGUMENT] [options]
@@ -98,7 +99,7 @@ export const ctlCommand: Command = {
     ], { command: 'ctl' });
     const out = new Output();
     if (flag(parsed, 'help')) {
-      out.line(HELP);
+      out.line(withDocReferences(HELP));
       out.flush();
       return 0;
     }

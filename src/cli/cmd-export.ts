@@ -6,6 +6,7 @@ import { readTraceInfoSync, readTraceSync, type DiscardedInfo, type TraceEvent }
 import { expectPositionals, flag, optionValue, optionValues, parseArgs, usageError } from './args.js';
 import type { Command } from './command.js';
 import { Output, OutputClosed } from './output.js';
+import { withDocReferences } from './help.js';
 import { EventSelector } from './trace-input.js';
 import { formatBytes, formatCount } from './units.js';
 
@@ -104,7 +105,7 @@ export const exportCommand: Command = {
     ], { command: 'export' });
     if (flag(parsed, 'help')) {
       const out = new Output();
-      out.line(HELP);
+      out.line(withDocReferences(HELP));
       out.flush();
       return 0;
     }

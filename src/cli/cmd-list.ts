@@ -2,6 +2,7 @@ import { readTraceInfoSync, type EventClassSummary, type TraceSummary } from '..
 import { expectPositionals, flag, parseArgs } from './args.js';
 import type { Command } from './command.js';
 import { Output } from './output.js';
+import { withDocReferences } from './help.js';
 import { classKey, scanTrace } from './trace-scan.js';
 import { formatBytes, formatCount, table } from './units.js';
 
@@ -41,7 +42,7 @@ export const listCommand: Command = {
     const parsed = parseArgs(args, [], { command: 'list' });
     const out = new Output();
     if (flag(parsed, 'help')) {
-      out.line(HELP);
+      out.line(withDocReferences(HELP));
       out.flush();
       return 0;
     }

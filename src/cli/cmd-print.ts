@@ -3,6 +3,7 @@ import { formatEvent, formatTimestamp, readTraceInfoSync, readTraceSync, type Di
 import { expectPositionals, flag, optionValue, optionValues, parseArgs } from './args.js';
 import type { Command } from './command.js';
 import { Output } from './output.js';
+import { withDocReferences } from './help.js';
 import { EventSelector, loadDecoderModules } from './trace-input.js';
 
 const HELP = `Usage: tracemark print DIR [-e PATTERN]... [--filter EXPR] [--json] [-q] [--decoders MODULE]...
@@ -75,7 +76,7 @@ export const printCommand: Command = {
     ], { command: 'print' });
     const out = new Output();
     if (flag(parsed, 'help')) {
-      out.line(HELP);
+      out.line(withDocReferences(HELP));
       out.flush();
       return 0;
     }

@@ -6,6 +6,7 @@ import { TracemarkError } from '../errors/index.js';
 import { flag, integerOption, optionValue, optionValues, parseArgs, usageError } from './args.js';
 import type { Command } from './command.js';
 import { Output } from './output.js';
+import { withDocReferences } from './help.js';
 import { CONTROL_ENV, RECORD_CONFIG_VERSION, RECORD_ENV, type RecordConfig } from './record-config.js';
 import { ProgressLine } from './record-progress.js';
 import { recordSummary } from './record-summary.js';
@@ -120,7 +121,7 @@ export const recordCommand: Command = {
     ], { command: 'record', stopAtPositional: true });
     if (flag(parsed, 'help')) {
       const out = new Output();
-      out.line(HELP);
+      out.line(withDocReferences(HELP));
       out.flush();
       return 0;
     }

@@ -2,6 +2,7 @@ import { formatTimestamp, readTraceInfoSync } from '../read/index.js';
 import { expectPositionals, flag, integerOption, parseArgs } from './args.js';
 import type { Command } from './command.js';
 import { Output } from './output.js';
+import { withDocReferences } from './help.js';
 import { scanTrace, traceRange } from './trace-scan.js';
 import { formatCount, formatOffset, formatRate, formatSeconds, table } from './units.js';
 
@@ -27,7 +28,7 @@ export const statsCommand: Command = {
     const parsed = parseArgs(args, [{ name: 'buckets', value: true }], { command: 'stats' });
     const out = new Output();
     if (flag(parsed, 'help')) {
-      out.line(HELP);
+      out.line(withDocReferences(HELP));
       out.flush();
       return 0;
     }

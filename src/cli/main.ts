@@ -13,6 +13,7 @@ import { recordCommand } from './cmd-record.js';
 import { statsCommand } from './cmd-stats.js';
 import { viewCommand } from './cmd-view.js';
 import type { Command } from './command.js';
+import { withDocReferences } from './help.js';
 import { Output, OutputClosed, exitCodeFor, reportError } from './output.js';
 
 const COMMANDS: readonly Command[] = [recordCommand, listCommand, printCommand, statsCommand, exportCommand, viewCommand, ctlCommand];
@@ -34,7 +35,8 @@ function overview(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'tracemark COMMAND --help describes each command. Documentation: docs/cli.md.',
+    'tracemark COMMAND --help describes each command; tracemark --version prints the version.',
+    'Documentation: docs/cli.md (every command), docs/api.md (the library).',
     'Exit status: 0 on success, 1 on failure, 2 on usage errors; record returns the program\'s own.',
   ].join('\n');
 }
@@ -46,7 +48,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const command = COMMANDS.find((c) => c.name === topic);
     if (topic !== undefined && command === undefined) throw usageError(`unknown command ${JSON.stringify(topic)}; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
     const out = new Output();
-    out.line(command?.help ?? overview());
+    out.line(withDocReferences(command?.help ?? overview()));
     out.flush();
     return 0;
   }
