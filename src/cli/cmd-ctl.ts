@@ -74,6 +74,7 @@ function printReply(out: Output, cmd: string, reply: Record<string, unknown>, ar
     case 'start':
     case 'stop':
       out.line(session === null || session === undefined ? 'no control session' : describeSession(session));
+      for (const line of (reply.warnings ?? []) as string[]) process.stderr.write(`tracemark: ${withDocReferences(line)}\n`);
       return;
     case 'snapshot':
       out.line(`snapshot written to ${String(reply.dir)}`);

@@ -10,6 +10,7 @@ import { withDocReferences } from './help.js';
 import { CONTROL_ENV, RECORD_CONFIG_VERSION, RECORD_ENV, type RecordConfig } from './record-config.js';
 import { ProgressLine } from './record-progress.js';
 import { recordSummary } from './record-summary.js';
+import { recordWarnings } from './record-warnings.js';
 import { EventSelector } from './trace-input.js';
 import { probeRelay } from '../relay/probe.js';
 import { parseRelayUrl } from '../relay/url.js';
@@ -177,6 +178,7 @@ export const recordCommand: Command = {
       if (statusDir !== undefined) rmSync(statusDir, { recursive: true, force: true });
     }
     if (!quiet && output !== undefined) process.stderr.write(`${recordSummary(output, shownDir).join('\n')}\n`);
+    if (!quiet && output !== undefined) for (const line of recordWarnings(output, patterns.length > 0 ? patterns : ['*'], filter)) process.stderr.write(`${line}\n`);
     if (!quiet && relay !== undefined) process.stderr.write(`tracemark: streamed to ${relay} as session ${name as string}; live: babeltrace2 net://RELAYHOST:5344/host/${hostname()}/${name as string}\n`);
     return exitCode;
   },

@@ -8,6 +8,7 @@ import { TracemarkError } from '../errors/index.js';
 import { markerById } from '../marker/index.js';
 import { registry } from '../registry/index.js';
 import { Session } from '../session/index.js';
+import { zeroResultWarnings, type EnableRule } from '../session/warnings.js';
 import type { ControlRequest } from './protocol.js';
 import { sessionInfo, trackSession, trackedSessions, untrackSession } from './sessions.js';
 
@@ -27,6 +28,8 @@ function absoluteDir(value: string | undefined, what: string): string | undefine
 
 export class ControlCommands {
   private session: Session | null = null;
+  /** The enable rules given to the control session, for the warnings of `stop`. */
+  private enableRules: EnableRule[] = [];
 
   private describe(session: Session): string {
     const relay = session.relayUrl === undefined ? '' : `streaming to ${session.relayUrl} as ${session.name}`;
@@ -74,6 +77,7 @@ export class ControlCommands {
           if (creating) await this.closeSession();
           throw error;
         }
+        this.enableRules.push(request.filter === undefined ? { pattern: request.pattern as string } : { pattern: request.pattern as string, filter: request.filter });
         return { session: sessionInfo(session, 'control') };
       }
       case 'disable': {
@@ -89,7 +93,8 @@ export class ControlCommands {
       case 'stop': {
         if (this.session === null) return { session: null };
         this.session.stop();
-        return { session: sessionInfo(this.session, 'control') };
+        const declared = registry.list().map((r) => ({ name: r.name, fields: r.fields.map((f) => f.name) }));
+        return { session: sessionInfo(this.session, 'control'), warnings: zeroResultWarnings(declared, this.enableRules) };
       }
       case 'snapshot': {
         const dir = absoluteDir(request.dir, 'dir') as string;
@@ -117,6 +122,7 @@ export class ControlCommands {
     const session = this.session;
     if (session === null) return false;
     this.session = null;
+    this.enableRules = [];
     untrackSession(session);
     await session.close();
     return true;
