@@ -134,9 +134,9 @@ export function neverCalled(): void {
 
   // --- formats the parser refuses cannot be called with anything ----------------------------------
   const unknownSpec = marker('t:bad', 'a %q');
-  // @ts-expect-error an unknown spec types its argument as never
+  // @ts-expect-error an unknown spec types its argument as a message naming it
   unknownSpec(1);
-  // @ts-expect-error an unknown spec types its argument as never
+  // @ts-expect-error an unknown spec types its argument as a message naming it
   unknownSpec('x');
 
   // --- a format only known at run time: any arguments ------------------------------------------------
@@ -158,3 +158,8 @@ assertType<Equal<SpecArg<'%q'>, never>>();
 assertType<Equal<Parameters<Marker<'x %d y %s'>>, [number, string]>>();
 // @ts-expect-error the check above really checks: these differ
 assertType<Equal<FormatArgs<'a %d'>, [number | bigint]>>();
+
+// --- a bad format names its bad conversion in the parameter type tsc reports -------------------------
+assertType<Equal<FormatArgs<'a %q'>, ["tracemark: bad conversion '%q' for field 'a'"]>>();
+assertType<Equal<FormatArgs<'a %d b %z'>, [number, "tracemark: bad conversion '%z' for field 'b'"]>>();
+assertType<Equal<FormatArgs<'oops'>, ["tracemark: bad format 'oops': expected 'name %conversion' pairs separated by spaces"]>>();
