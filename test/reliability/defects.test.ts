@@ -169,3 +169,24 @@ test('two processes starting on one directory at the same moment: exactly one ge
     }
   }
 });
+
+test('ctl start after a failed start: refused again with its code, nothing recorded', async () => {
+  const { ControlCommands } = await import('../../src/control/commands.js');
+  const { parseRequest } = await import('../../src/control/protocol.js');
+  const { writeFileSync } = await import('node:fs');
+  const base = mkdtempSync(join(tmpdir(), 'tracemark-ctlstart-'));
+  const commands = new ControlCommands();
+  try {
+    writeFileSync(join(base, 'file'), 'x');
+    const run = (request: object): Promise<Record<string, unknown>> => commands.run(parseRequest(JSON.stringify({ v: 1, id: 1, ...request })));
+    await run({ cmd: 'enable', pattern: 'ctl:*', output: join(base, 'file', 'trace') });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await assert.rejects(run({ cmd: 'start' }), (e: unknown) => e instanceof TracemarkError && e.code === 'ERR_TRACE_IO');
+    }
+    const listed = await run({ cmd: 'list' }) as { sessions: { recording: boolean }[] };
+    assert.ok(listed.sessions.every((s) => !s.recording), JSON.stringify(listed.sessions));
+  } finally {
+    await commands.closeSession();
+    rmSync(base, { recursive: true, force: true });
+  }
+});
