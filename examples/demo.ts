@@ -4,7 +4,7 @@
  *   1. tracemark record -o traces/demo-<date> -- node dist/examples/service.js --requests 2000
  *      (the service answers 2000 loopback requests it sends itself, then exits)
  *   2. tracemark stats DIR
- *   3. tracemark print DIR --decoders dist/examples/payload-decoder.js | head -15
+ *   3. tracemark print DIR -e 'app:*' --decoders dist/examples/payload-decoder.js | head -15
  *   4. babeltrace2 DIR | head -3, when babeltrace2 is installed
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -61,9 +61,9 @@ run(process.execPath, [cli, 'record', '-o', dir, '--', process.execPath, service
 step('Per-marker counts, rates and a histogram', `tracemark stats ${shown(dir)}`);
 run(process.execPath, [cli, 'stats', dir]);
 
-step('The first events (app:payload headers decoded by a registered blob decoder)',
-  `tracemark print ${shown(dir)} --decoders ${shown(decoders)} | head -15`);
-await head(process.execPath, [cli, 'print', dir, '--decoders', decoders], 15);
+step('The app\'s first events (app:payload headers decoded by a registered blob decoder; node:* events are in the trace too)',
+  `tracemark print ${shown(dir)} -e 'app:*' --decoders ${shown(decoders)} | head -15`);
+await head(process.execPath, [cli, 'print', dir, '-e', 'app:*', '--decoders', decoders], 15);
 
 const babeltrace = spawnSync('babeltrace2', ['--version'], { stdio: 'ignore' });
 if (babeltrace.status === 0) {
