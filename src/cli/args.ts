@@ -31,6 +31,20 @@ export interface ParseSettings {
   readonly stopAtPositional?: boolean;
 }
 
+/**
+ * With `stopAtPositional` and no `--`: one of the command's own options among the program's words
+ * (`tracemark record app.js -o t`) would silently go to the program, so it is a usage error.
+ */
+function refuseOwnOptionsAfterProgram(rest: readonly string[], specs: readonly OptionSpec[], command: string): void {
+  for (const word of rest.slice(1)) {
+    const name = word.startsWith('--') ? word.slice(2).split('=')[0] : undefined;
+    const spec = specs.find((s) => (name !== undefined ? s.name === name : s.short !== undefined && word === `-${s.short}`));
+    if (spec === undefined) continue;
+    throw usageError(`${command}: ${word} comes after the program ${JSON.stringify(rest[0])}, so it would go to the program: ` +
+      `put tracemark's options before the program, or write -- before the program to pass everything after it on as it is`);
+  }
+}
+
 export function usageError(message: string): TracemarkError {
   return new TracemarkError('ERR_USAGE', message);
 }
@@ -52,7 +66,10 @@ export function parseArgs(args: readonly string[], specs: readonly OptionSpec[],
     const arg = args[i];
     if (arg === '--') return { options, positionals, rest: args.slice(i + 1) };
     if (!arg.startsWith('-') || arg === '-') {
-      if (settings.stopAtPositional) return { options, positionals, rest: args.slice(i) };
+      if (settings.stopAtPositional) {
+        refuseOwnOptionsAfterProgram(args.slice(i), specs, settings.command);
+        return { options, positionals, rest: args.slice(i) };
+      }
       positionals.push(arg);
       continue;
     }

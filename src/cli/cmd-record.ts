@@ -44,6 +44,8 @@ Options:
 
 The program ends the recording by exiting; Ctrl-C (SIGINT), SIGTERM and SIGHUP also finish the
 trace unless the program handles them itself. 'node' may be omitted: tracemark record app.js.
+tracemark's options go before the program: one of them after it (record app.js -o t) is refused,
+unless -- stands before the program, which passes every word after it to the program as it is.
 Exit status: the program's own (128 + n when killed by signal n); 1 when tracemark fails,
 2 on usage errors (including an output directory that is not empty).`;
 

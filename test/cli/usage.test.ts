@@ -52,6 +52,9 @@ describe('usage errors', () => {
     ['record of something that is not node', ['record', '--', 'python3', 'app.py'], 'ERR_USAGE', 2],
     ['record with a bad filter', ['record', '--filter', '!x', '--', 'node', app], 'ERR_FILTER', 1],
     ['record with -o given twice', ['record', '-o', 'a', '-o', 'b', '--', 'node', app], 'ERR_USAGE', 2],
+    ['record with its own option after the program', ['record', app, '-o', 'out'], 'ERR_USAGE', 2],
+    ['record with its own --long=value after node', ['record', 'node', app, '--output=out'], 'ERR_USAGE', 2],
+    ['record with -e after node', ['record', 'node', '-e', '0'], 'ERR_USAGE', 2],
     ['record with a bad --subbuf-size', ['record', '--subbuf-size', '12', '--', 'node', app], 'ERR_USAGE', 2],
     ['ctl without PID', ['ctl'], 'ERR_USAGE', 2],
     ['ctl with a bad PID', ['ctl', 'abc', 'list'], 'ERR_USAGE', 2],
@@ -76,4 +79,11 @@ describe('usage errors', () => {
     assert.equal(errorCodeOf(run.stderr), 'ERR_CONTROL', run.stderr);
     assert.equal(run.status, 1);
   });
+});
+
+test('record: with -- before the program, words that look like record options are the program\'s', () => {
+  const out = join(tmp.path, 'dash-dash-trace');
+  const run = tracemark(['record', '-q', '-o', out, '--', 'node', '-e', 'process.stdout.write(process.argv.slice(1).join(" "))', '--', '-o', 'x']);
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.stdout, '-o x');
 });
