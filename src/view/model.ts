@@ -16,14 +16,15 @@ import { attachFieldSpecs, FIELD_SPECS, formatEvent, readTraceSync, type Discard
 import { PendingSpans, SpanRoles, SpanStacks, spanIdOf } from '../timeline/spans.js';
 import { TrackMap, earliestNs } from '../timeline/tracks.js';
 import { GrowableArray } from './growable.js';
+import { compactColumn, SectionPacker, StringTable, type ColumnKind, type ViewSection } from './pack.js';
+
+export type { ViewSection } from './pack.js';
 
 export const DEFAULT_MAX_EVENTS = 2_000_000;
 export const HISTOGRAM_BINS = 1000;
 /** Span details (the begin and end lines) are kept for this many spans. */
 const MAX_SPAN_DETAILS = 100_000;
 const MAX_SPANS = 2_000_000;
-
-type ColumnKind = 'num' | 'text';
 
 interface FieldColumn {
   readonly name: string;
@@ -52,13 +53,6 @@ interface OpenSpan {
   readonly name: number;
   readonly beginNs: bigint;
   readonly detail: number;
-}
-
-export interface ViewSection {
-  readonly name: string;
-  readonly type: 'f64' | 'u32' | 'u16' | 'u8' | 'i32' | 'i16' | 'i8';
-  readonly offset: number;
-  readonly length: number;
 }
 
 export interface ViewMeta {
@@ -95,20 +89,6 @@ export interface BuildOptions {
   readonly maxEvents?: number;
   readonly title?: string;
   readonly onProgress?: (eventsRead: number) => void;
-}
-
-class StringTable {
-  private readonly ids = new Map<string, number>();
-  readonly list: string[] = [];
-  id(s: string): number {
-    let id = this.ids.get(s);
-    if (id === undefined) {
-      id = this.list.length;
-      this.list.push(s);
-      this.ids.set(s, id);
-    }
-    return id;
-  }
 }
 
 function latestNs(info: TraceInfo): bigint | undefined {
@@ -331,14 +311,10 @@ export class ViewModelBuilder {
   build(damage?: string): ViewModel {
     for (const span of this.pending.drain()) this.addSpan(span, this.lastNs, span.detail, true);
     for (const [, open] of this.stacks.remaining()) for (const span of open) this.addSpan(span, this.lastNs, span.detail, true);
-    const parts: { name: string; array: ArrayBufferView & { length: number }; type: ViewSection['type'] }[] = [];
-    const add = (name: string, array: ArrayBufferView & { length: number }, type: ViewSection['type']): string => {
-      parts.push({ name, array, type });
-      return name;
-    };
-    add('ts', this.ts.view(), 'f64');
-    add('track', this.track.view(), 'u16');
-    add('marker', this.marker.view(), 'u16');
+    const packer = new SectionPacker();
+    packer.addTimes('ts', this.ts.view());
+    packer.addIds('track', this.track.view(), this.trackList.length);
+    packer.addIds('marker', this.marker.view(), this.markerList.length);
     const markers = this.markerList.map((m, mi) => ({
       name: m.name,
       count: m.count,
@@ -347,37 +323,22 @@ export class ViewModelBuilder {
       fields: m.fields.map((f, fi) => {
         while (f.values.length < m.rows) f.values.push(Number.NaN);
         const { array, type, missing } = compactColumn(f.values.view(), f.kind);
-        return { name: f.name, ...(f.spec === undefined ? {} : { spec: f.spec }), kind: f.kind, ...(missing === undefined ? {} : { missing }), section: add(`m${mi}f${fi}`, array, type) };
+        return { name: f.name, ...(f.spec === undefined ? {} : { spec: f.spec }), kind: f.kind, ...(missing === undefined ? {} : { missing }), section: packer.add(`m${mi}f${fi}`, array, type) };
       }),
     }));
     const bins = new Uint32Array(this.markerList.length * HISTOGRAM_BINS);
     this.markerList.forEach((m, mi) => bins.set(m.bins, mi * HISTOGRAM_BINS));
-    add('bins', bins, 'u32');
-    add('spanStart', this.spanStart.view(), 'f64');
-    add('spanDur', this.spanDur.view(), 'f64');
-    add('spanTrack', this.spanTrack.view(), 'u16');
-    add('spanName', this.spanName.view(), 'u32');
-    add('spanDetail', this.spanDetail.view(), 'u32');
-    add('spanFlags', this.spanFlags.view(), 'u8');
-    const encoder = new TextEncoder();
-    const encoded = this.strings.list.map((s) => encoder.encode(s));
-    const offsets = new Uint32Array(encoded.length + 1);
-    let total = 0;
-    encoded.forEach((e, i) => { offsets[i] = total; total += e.length; });
-    offsets[encoded.length] = total;
-    const utf8 = new Uint8Array(total);
-    encoded.forEach((e, i) => utf8.set(e, offsets[i]));
-    add('stringOffsets', offsets, 'u32');
-    add('strings', utf8, 'u8');
-
-    let size = 0;
-    const sections: ViewSection[] = parts.map((p) => {
-      const offset = size;
-      size += Math.ceil(p.array.byteLength / 8) * 8;
-      return { name: p.name, type: p.type, offset, length: p.array.length };
-    });
-    const data = new Uint8Array(size);
-    parts.forEach((p, i) => data.set(new Uint8Array(p.array.buffer, p.array.byteOffset, p.array.byteLength), sections[i].offset));
+    packer.add('bins', bins, 'u32');
+    packer.add('spanStart', this.spanStart.view(), 'f64');
+    packer.add('spanDur', this.spanDur.view(), 'f64');
+    packer.addIds('spanTrack', this.spanTrack.view(), this.trackList.length);
+    packer.add('spanName', this.spanName.view(), 'u32');
+    packer.add('spanDetail', this.spanDetail.view(), 'u32');
+    packer.add('spanFlags', this.spanFlags.view(), 'u8');
+    const { offsets, utf8 } = this.strings.encoded();
+    packer.add('stringOffsets', offsets, 'u32');
+    packer.add('strings', utf8, 'u8');
+    const { sections, data } = packer.pack();
     const durationNs = Math.max(this.rangeNs, this.ts.length > 0 ? this.ts.at(this.ts.length - 1) : 0, this.rel(this.lastNs));
     const meta: ViewMeta = {
       title: this.options.title ?? 'trace',
@@ -398,35 +359,6 @@ export class ViewModelBuilder {
     };
     return { meta, data };
   }
-}
-
-/** The smallest typed array that holds a column exactly (NaN, a missing value, needs f64 or text). */
-function compactColumn(values: Float64Array, kind: ColumnKind): { array: ArrayBufferView & { length: number }; type: ViewSection['type']; missing?: number } {
-  if (kind === 'text') {
-    // String ids in the smallest unsigned type; its largest value marks a missing field.
-    let max = 0;
-    for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
-    const [Kind, type, missing] = max < 0xff ? [Uint8Array, 'u8', 0xff] as const : max < 0xffff ? [Uint16Array, 'u16', 0xffff] as const : [Uint32Array, 'u32', 0xffffffff] as const;
-    const out = new Kind(values.length);
-    for (let i = 0; i < values.length; i++) out[i] = Number.isNaN(values[i]) ? missing : values[i];
-    return { array: out, type, missing };
-  }
-  let min = Infinity;
-  let max = -Infinity;
-  let integers = true;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!Number.isInteger(v) || Object.is(v, -0)) { integers = false; break; }
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  if (integers && values.length > 0) {
-    if (min >= -128 && max <= 127) return { array: Int8Array.from(values), type: 'i8' };
-    if (min >= -32768 && max <= 32767) return { array: Int16Array.from(values), type: 'i16' };
-    if (min >= -2147483648 && max <= 2147483647) return { array: Int32Array.from(values), type: 'i32' };
-    if (min >= 0 && max <= 0xffffffff) return { array: Uint32Array.from(values), type: 'u32' };
-  }
-  return { array: values, type: 'f64' };
 }
 
 /** Reads the trace(s) in `dir` into a view model. Damage ends the reading; the model says so. */
