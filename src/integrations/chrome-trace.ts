@@ -63,7 +63,8 @@ export function argsJson(fields: Record<string, unknown>): string {
     }
     const v = fields[key];
     let text: string;
-    if (typeof v === 'number') text = Number.isFinite(v) ? JSON.stringify(v) : `"${String(v)}"`;
+    // -0 as "-0" (as jsonValue does): JSON.stringify would write it as 0.
+    if (typeof v === 'number') text = Number.isFinite(v) ? (v === 0 && 1 / v < 0 ? '"-0"' : JSON.stringify(v)) : `"${String(v)}"`;
     else if (typeof v === 'string') text = JSON.stringify(v);
     else if (typeof v === 'bigint') text = v <= MAX_SAFE && v >= -MAX_SAFE ? v.toString() : `"${v.toString()}"`;
     else if (v instanceof Uint8Array) text = `"${hex(v)}"`;

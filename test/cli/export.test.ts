@@ -8,7 +8,9 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { marker, readTraceSync, Session } from '../../src/index.js';
-import { microseconds } from '../../src/integrations/chrome-trace.js';
+import fc from 'fast-check';
+import { argsJson, microseconds } from '../../src/integrations/chrome-trace.js';
+import { jsonValue } from '../../src/integrations/json-values.js';
 import { errorCodeOf, tempDir, tracemark } from './helpers.js';
 import { devtoolsModel, rewriteHostname, type ChromeEvent } from './export-helpers.js';
 
@@ -129,6 +131,30 @@ test('microseconds() keeps nanoseconds exactly, compactly', () => {
   assert.equal(microseconds(1_234_567n), '1234.567');
   assert.equal(microseconds(1_795_000_000_123_456_789n), '1795000000123456.789');
   assert.equal(microseconds(-1500n), '-1.5');
+});
+
+test('the args fast path writes what jsonValue writes: -0 as "-0", NaN and ±Infinity as strings, big integers as strings', () => {
+  const samples: unknown[] = [0, -0, 1.5, -2, Number.NaN, Infinity, -Infinity, 2 ** 53, 'x"y', 5n, 2n ** 64n, -(2n ** 60n), new Uint8Array([1, 255]), [1, -0], { a: -0 }];
+  const fields = Object.fromEntries(samples.map((v, i) => [`f${i}`, v]));
+  assert.equal(argsJson(fields), JSON.stringify(jsonValue(fields, true)));
+  assert.match(argsJson({ z: -0 }), /^\{"z":"-0"\}$/);
+  fc.assert(fc.property(fc.dictionary(fc.string(), fc.oneof(fc.double(), fc.bigInt(), fc.string(), fc.uint8Array(), fc.constant(-0))), (f) => {
+    assert.equal(argsJson(f), JSON.stringify(jsonValue(f, true)));
+  }), { seed: 9, numRuns: 300 });
+});
+
+test('a -0 field comes out of export as "-0", as print shows it', async () => {
+  const zeroDir = join(work.path, 'zero');
+  const zero = marker('exp:zero', 'v %g n %d');
+  const session = new Session({ output: zeroDir });
+  session.enable('exp:zero');
+  session.start();
+  zero(-0, 1);
+  zero(0, 2);
+  await session.close();
+  const events = exported([], zeroDir).events.filter((e) => e.name === 'exp:zero');
+  assert.deepEqual(events.map((e) => e.args), [{ v: '-0', n: 1 }, { v: 0, n: 2 }]);
+  assert.match(tracemark(['print', zeroDir]).stdout, /exp:zero: v=-0 n=1/);
 });
 
 test('two hosts with the same pid stay two processes, each named after its host', async () => {
