@@ -68,26 +68,33 @@ export function openOutputFile(file: string, force: boolean): number {
 
 /** `\r`-rewritten status line on a terminal's stderr, at most 4 times a second. */
 export class ProgressReporter {
-  private lastMs = Date.now();
+  private lastMs: number;
   private shown = false;
   private readonly enabled: boolean;
 
-  constructor(private readonly label: string, enabled = process.stderr.isTTY === true) {
+  /** `out` and `now` are the terminal and the clock (the tests give their own). */
+  constructor(
+    private readonly label: string,
+    enabled = process.stderr.isTTY === true,
+    private readonly out: { write(text: string): unknown } = process.stderr,
+    private readonly now: () => number = Date.now,
+  ) {
     this.enabled = enabled;
+    this.lastMs = now();
   }
 
   tick(events: number, bytes: number): void {
     if (!this.enabled || (events & 0x3fff) !== 0) return;
-    const now = Date.now();
+    const now = this.now();
     if (now - this.lastMs < 250) return;
     this.lastMs = now;
     this.shown = true;
-    process.stderr.write(`\r\x1b[Ktracemark ${this.label}: ${formatCount(events)} events read, ${formatBytes(bytes)} written`);
+    this.out.write(`\r\x1b[Ktracemark ${this.label}: ${formatCount(events)} events read, ${formatBytes(bytes)} written`);
   }
 
   done(events: number, bytes: number): void {
     if (!this.enabled) return;
-    if (this.shown || events > 0) process.stderr.write(`\r\x1b[Ktracemark ${this.label}: ${formatCount(events)} events, ${formatBytes(bytes)}\n`);
+    if (this.shown || events > 0) this.out.write(`\r\x1b[Ktracemark ${this.label}: ${formatCount(events)} events, ${formatBytes(bytes)}\n`);
   }
 }
 
