@@ -3,7 +3,7 @@
  * last time per event class, and (given the time range) a histogram of all events over time.
  */
 import { TracemarkError } from '../errors/index.js';
-import { readTraceSync, type TraceInfo } from '../read/index.js';
+import { countEventsSync, readTraceSync, type TraceInfo } from '../read/index.js';
 import { traceOfStream, type EventSelector } from './trace-input.js';
 
 export interface ClassCount {
@@ -53,6 +53,7 @@ export interface ScanOptions {
 
 export function scanTrace(dir: string, options: ScanOptions = {}): ScanResult {
   const { selector, range } = options;
+  if (selector === undefined || selector.selectsAll) return countTrace(dir, options);
   const bucketCount = options.bucketCount ?? 10;
   const buckets = range === undefined ? undefined : new Array<number>(bucketCount).fill(0);
   const span = range === undefined ? 0n : range.end - range.begin;
@@ -100,6 +101,29 @@ export function scanTrace(dir: string, options: ScanOptions = {}): ScanResult {
   } catch (error) {
     if (!(error instanceof TracemarkError)) throw error;
     result.damage = error;
+  }
+  return result;
+}
+
+/** scanTrace for every event: the reader's counting pass, which skips payloads. */
+function countTrace(dir: string, options: ScanOptions): ScanResult {
+  const counted = countEventsSync(dir, {
+    ...(options.range === undefined ? {} : { range: options.range }),
+    ...(options.bucketCount === undefined ? {} : { bucketCount: options.bucketCount }),
+  });
+  const result: ScanResult = { classes: new Map(), total: counted.total, first: undefined, last: undefined, buckets: counted.buckets, damage: counted.damage };
+  for (const c of counted.classes) {
+    const trace = traceOfStream(c.stream);
+    const key = classKey(trace, c.id, c.name);
+    const entry = result.classes.get(key);
+    if (entry === undefined) result.classes.set(key, { trace, id: c.id, name: c.name, count: c.count, first: c.firstNs, last: c.lastNs });
+    else {
+      entry.count += c.count;
+      if (c.firstNs < entry.first) entry.first = c.firstNs;
+      if (c.lastNs > entry.last) entry.last = c.lastNs;
+    }
+    if (result.first === undefined || c.firstNs < result.first) result.first = c.firstNs;
+    if (result.last === undefined || c.lastNs > result.last) result.last = c.lastNs;
   }
   return result;
 }

@@ -4,6 +4,7 @@
  */
 export { readTrace, readTraceSync, type ReadTraceOptions } from './merge/read-trace.js';
 export { readTraceInfo, readTraceInfoSync, type TraceInfo, type TraceInfoOptions, type TraceSummary, type StreamSummary, type EventClassSummary, type FieldSummary } from './summary/summary.js';
+export { countEventsSync, type CountResult, type CountedClass, type CountOptions } from './summary/count.js';
 export type { DiscardedInfo } from './decode/stream.js';
 export type { ClockClass, EnvValue, TraceWarning } from './metadata/metadata.js';
 export { FIELD_SPECS, attachFieldSpecs, type TraceEvent, type FieldSpecs, type EventWithSpecs } from './decode/event.js';

@@ -44,11 +44,16 @@ export interface CompiledTrace {
 export interface CompileOptions {
   /** Use the hand-written decoders of LTTng's event headers when they apply (default true; tests compare both). */
   readonly fastHeaders?: boolean;
+  /**
+   * Event contexts and payloads are only skipped (no value built): for passes that count events.
+   * Their decoders then return undefined; packet scopes and event headers decode as usual.
+   */
+  readonly skipPayloads?: boolean;
 }
 
 export function compileTrace(trace: TraceClass, options: CompileOptions = {}): CompiledTrace {
   try {
-    return compile(trace, options.fastHeaders !== false);
+    return compile(trace, options.fastHeaders !== false, options.skipPayloads === true);
   } catch (error) {
     if (!(error instanceof MetadataError)) throw error;
     const at = trace.fileOffsetOf(error.offset);
@@ -56,7 +61,8 @@ export function compileTrace(trace: TraceClass, options: CompileOptions = {}): C
   }
 }
 
-function compile(trace: TraceClass, fastHeaders: boolean): CompiledTrace {
+function compile(trace: TraceClass, fastHeaders: boolean, skipPayloads: boolean): CompiledTrace {
+  const payloadMode = skipPayloads ? 'skip' : 'value';
   const refNames = collectRefNames(trace);
   const compiler = new DecoderCompiler(refNames);
   const traceRoots = new Map<RootScope, Frame>();
@@ -64,15 +70,15 @@ function compile(trace: TraceClass, fastHeaders: boolean): CompiledTrace {
   const streams = new Map<number, CompiledStreamClass>();
   for (const stream of trace.streams.values()) {
     const roots = new Map(traceRoots);
-    const scope = (type: StructType | undefined, mode: 'value' | 'header', name: RootScope): Decoder | undefined =>
+    const scope = (type: StructType | undefined, mode: 'value' | 'header' | 'skip', name: RootScope): Decoder | undefined =>
       type && compiler.compileRoot(type, mode, roots, name);
     const decodePacketContext = scope(stream.packetContext, 'value', 'stream.packet.context');
     const genericHeader = scope(stream.eventHeader, 'header', 'stream.event.header');
     const fastHeader = fastHeaders && stream.eventHeader !== undefined ? fastEventHeader(stream.eventHeader, refNames) : undefined;
     const decodeEventHeader = fastHeader ?? genericHeader;
-    const decodeEventContext = scope(stream.eventContext, 'value', 'stream.event.context');
+    const decodeEventContext = scope(stream.eventContext, payloadMode, 'stream.event.context');
     const events = new Map<number, CompiledEventClass>();
-    for (const event of stream.events.values()) events.set(event.id, compileEvent(compiler, event, new Map(roots)));
+    for (const event of stream.events.values()) events.set(event.id, compileEvent(compiler, event, new Map(roots), payloadMode));
     streams.set(stream.id, {
       id: stream.id,
       ...(decodePacketContext && { decodePacketContext }),
@@ -96,10 +102,10 @@ function eventsByIdOf(events: Map<number, CompiledEventClass>): (CompiledEventCl
   return byId;
 }
 
-function compileEvent(compiler: DecoderCompiler, event: EventClass, roots: Map<RootScope, Frame>): CompiledEventClass {
+function compileEvent(compiler: DecoderCompiler, event: EventClass, roots: Map<RootScope, Frame>, mode: 'value' | 'skip'): CompiledEventClass {
   const { specs, hidden } = presentEvent(event);
-  const decodeContext = event.context && compiler.compileRoot(event.context, 'value', roots, 'event.context');
-  const decodeFields = event.fields && compiler.compileRoot(event.fields, 'value', roots, 'event.fields', { hidden });
+  const decodeContext = event.context && compiler.compileRoot(event.context, mode, roots, 'event.context');
+  const decodeFields = event.fields && compiler.compileRoot(event.fields, mode, roots, 'event.fields', { hidden });
   const frozen = Object.freeze(specs);
   return {
     id: event.id,

@@ -6,6 +6,9 @@
 import { DecodeError } from '../errors.js';
 
 const EMPTY = Buffer.alloc(0);
+
+/** A compiled decoder of one type: reads it at the cursor, returns its value (or undefined). */
+export type Decoder = (c: Cursor) => unknown;
 const TWO_POW_32 = 4294967296;
 
 export class Cursor {

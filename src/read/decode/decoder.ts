@@ -8,16 +8,19 @@
  * the event id, clock-mapped integers (or unmapped ones named `timestamp`) update the clock.
  */
 import { DecodeError } from '../errors.js';
-import { Cursor, align, byteIndex, pastEnd, readBitsSmall, readBitsSmallBE, readBitsWide, readBitsWideBE, readCString } from './cursor.js';
+import { Cursor, type Decoder, align, byteIndex, pastEnd, readBitsSmall, readBitsSmallBE, readBitsWide, readBitsWideBE, readCString } from './cursor.js';
 import { MetadataError } from '../metadata/tsdl-lexer.js';
 import {
   alignmentOf, displayName, expandedNodes, minSizeBits,
   type ArrayType, type CtfType, type EnumType, type IntType, type SequenceType, type StructType, type VariantType,
 } from '../metadata/tsdl-types.js';
 import { floatDecoder } from './decoder-float.js';
+import { generateStructDecoder } from './struct-codegen.js';
+import { fixedSizeBits, skipFixed, skipFloat, skipInt, skipString } from './decoder-skip.js';
 
-export type Decoder = (c: Cursor) => unknown;
-type Mode = 'value' | 'header';
+export type { Decoder };
+/** `skip` builds nothing and touches neither the event id nor the clock: counting passes. */
+type Mode = 'value' | 'header' | 'skip';
 
 interface FrameEntry {
   readonly slot: number;
@@ -62,13 +65,15 @@ export class DecoderCompiler {
   private type(type: CtfType, name: string, mode: Mode, roots: Map<RootScope, Frame>): { decode: Decoder; frame?: Frame } {
     switch (type.kind) {
       case 'int':
-        return { decode: mode === 'header' ? headerIntDecoder(type, name, this.refNames.has(name)) : intDecoder(type) };
-      case 'enum':
-        return { decode: mode === 'header' ? headerIntDecoder(type.container, name, this.refNames.has(name)) : intDecoder(type.container) };
+      case 'enum': {
+        const int = type.kind === 'int' ? type : type.container;
+        if (mode === 'skip') return { decode: this.refNames.has(name) ? intDecoder(int) : skipInt(int) };
+        return { decode: mode === 'header' ? headerIntDecoder(int, name, this.refNames.has(name)) : intDecoder(int) };
+      }
       case 'float':
-        return { decode: floatDecoder(type) };
+        return { decode: mode === 'skip' ? skipFloat(type) : floatDecoder(type) };
       case 'string':
-        return { decode: stringDecoder };
+        return { decode: mode === 'skip' ? skipString : stringDecoder };
       case 'struct':
         return this.struct(type, mode, roots, undefined);
       case 'variant':
@@ -107,15 +112,15 @@ export class DecoderCompiler {
     this.chain.pop();
     const alignBits = alignmentOf(type);
     const n = decoders.length;
-    if (mode === 'header') {
-      return {
-        frame,
-        decode: (c) => {
-          align(c, alignBits);
-          for (let i = 0; i < n; i++) decoders[i](c);
-          return undefined;
-        },
+    if (mode !== 'value') {
+      const walk: Decoder = (c) => {
+        align(c, alignBits);
+        for (let i = 0; i < n; i++) decoders[i](c);
+        return undefined;
       };
+      // A struct of fixed size that no sequence or variant refers into is skipped in one step.
+      const sizeBits = mode === 'skip' && type.fields.every((f) => !this.refNames.has(f.name)) ? fixedSizeBits(type) : undefined;
+      return { frame, decode: sizeBits === undefined ? walk : skipFixed(alignBits, sizeBits, walk) };
     }
     if (keys.includes('__proto__')) {
       // A TSDL field may be called `___proto__`: never let it set the object's prototype.
@@ -133,19 +138,18 @@ export class DecoderCompiler {
         },
       };
     }
-    return {
-      frame,
-      decode: (c) => {
-        align(c, alignBits);
-        const o: Record<string, unknown> = {};
-        for (let i = 0; i < n; i++) {
-          const v = decoders[i](c);
-          const k = keys[i];
-          if (k !== null) o[k] = v;
-        }
-        return o;
-      },
+    const walk: Decoder = (c) => {
+      align(c, alignBits);
+      const o: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) {
+        const v = decoders[i](c);
+        const k = keys[i];
+        if (k !== null) o[k] = v;
+      }
+      return o;
     };
+    const fields = type.fields.map((f, i) => ({ key: keys[i], type: f.type, decode: decoders[i], referenced: this.refNames.has(f.name) }));
+    return { frame, decode: generateStructDecoder(fields, alignBits, walk) ?? walk };
   }
 
   /** Finds the field a sequence length or variant tag refers to (relative, then absolute path). */
@@ -200,6 +204,16 @@ export class DecoderCompiler {
     const element = this.type(type.element, name, mode, roots).decode;
     const minBits = Math.max(1, minSizeBits(type.element));
     const weight = heavyWeight(type.element);
+    const elementBits = mode === 'skip' && weight === 0 ? fixedSizeBits(type.element) : undefined;
+    if (elementBits !== undefined && elementBits % alignBits === 0) {
+      // Elements of one fixed size, each starting aligned: the array is skipped in one step
+      // (and decoded element by element, for the same error, when it does not fit).
+      return skipFixed(alignBits, elementBits * length, (c) => {
+        align(c, alignBits);
+        if (length * minBits > c.limitBits - c.posBits) throw pastEnd(c, `array ${name} of ${length} elements`, length * minBits);
+        return repeat(c, element, length, mode);
+      });
+    }
     return (c) => {
       align(c, alignBits); // aligned even when empty (CTF 1.8 §4.2.3)
       if (length * minBits > c.limitBits - c.posBits) throw pastEnd(c, `array ${name} of ${length} elements`, length * minBits);
@@ -250,7 +264,7 @@ function heavyWeight(element: CtfType): number {
 }
 
 function repeatHeavy(c: Cursor, element: Decoder, length: number, mode: Mode, weight: number, name: string): unknown {
-  const out = mode === 'header' ? undefined : new Array<unknown>(length);
+  const out = mode !== 'value' ? undefined : new Array<unknown>(length);
   for (let i = 0; i < length; i++) {
     c.heavyWork += weight;
     if (c.heavyWork > WORK_BUDGET_BASE + WORK_PER_BIT * (c.posBits - c.workStartBits)) {
@@ -263,7 +277,7 @@ function repeatHeavy(c: Cursor, element: Decoder, length: number, mode: Mode, we
 }
 
 function repeat(c: Cursor, element: Decoder, length: number, mode: Mode): unknown {
-  if (mode === 'header') {
+  if (mode !== 'value') {
     for (let i = 0; i < length; i++) element(c);
     return undefined;
   }
@@ -287,7 +301,7 @@ function byteArrayDecoder(element: CtfType, mode: Mode): ((c: Cursor, length: nu
     if (length * 8 > c.limitBits - c.posBits) throw pastEnd(c, `byte array of ${length} bytes`, length * 8);
     const start = byteIndex(c);
     c.posBits += length * 8;
-    if (mode === 'header') return undefined;
+    if (mode !== 'value') return undefined;
     if (text) {
       let end = start;
       while (end < start + length && c.bytes[end] !== 0) end++;

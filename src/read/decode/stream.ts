@@ -5,14 +5,16 @@
  * A packet is always decoded from a window holding all of it (or all that the file has of it).
  */
 import { TracemarkError } from '../../errors/index.js';
-import type { CompiledStreamClass, CompiledTrace } from './compiled-trace.js';
+import type { CompiledEventClass, CompiledStreamClass, CompiledTrace } from './compiled-trace.js';
 import { Cursor } from './cursor.js';
 import { DecodeError, asTracemarkError, corrupt, unsupported } from '../errors.js';
 import { DecodedEvent, type TraceEvent } from './event.js';
 import type { TraceWarning } from '../metadata/metadata.js';
 
 export const NEED_DATA: unique symbol = Symbol('tracemark.needData');
-export type Pull = TraceEvent | null | typeof NEED_DATA;
+/** What `next()` returns for an event in counting mode (`countOnly`): see `countedClass`. */
+export const COUNTED: unique symbol = Symbol('tracemark.counted');
+export type Pull = TraceEvent | null | typeof NEED_DATA | typeof COUNTED;
 
 const CTF_MAGIC = 0xc1fc1fc1;
 const INITIAL_PROBE_BYTES = 4096;
@@ -91,6 +93,12 @@ export class StreamReader {
   private hasPrevPacket = false;
   /** Walk only up to the first packet (summaries of rotated files): set before reading. */
   stopAfterFirstPacket = false;
+  /**
+   * Counting mode, set before reading (with a trace compiled with `skipPayloads`): events are
+   * walked, not built; `next()` returns COUNTED and the event is `countedClass` at `clockHi/Lo`.
+   */
+  countOnly = false;
+  countedClass: CompiledEventClass | undefined;
   private lastHi = -1;
   private lastLo = -1;
   private lastNs = 0n;
@@ -111,6 +119,20 @@ export class StreamReader {
 
   get fileSize(): number {
     return this.fileSizeBytes;
+  }
+
+  /** The stream's clock value (cycles) after the last event, as two unsigned 32-bit halves. */
+  get clockHi(): number {
+    return this.cursor.clockHi;
+  }
+
+  get clockLo(): number {
+    return this.cursor.clockLo;
+  }
+
+  /** The stream class of the current packet. */
+  get currentStreamClass(): CompiledStreamClass | undefined {
+    return this.streamClass;
   }
 
   /** `lengthBytes` bytes of the file starting at `fileOffsetBytes` are in `bytes[0..lengthBytes)`. */
@@ -295,6 +317,14 @@ export class StreamReader {
       const ec = id < stream.eventsById.length ? stream.eventsById[id] : stream.events.get(id);
       if (ec === undefined) throw new DecodeError(`unknown event class id ${c.eventId} in stream class ${stream.id}`);
       what = `${ec.name} event`;
+      if (this.countOnly) {
+        stream.decodeEventContext?.(c);
+        ec.decodeContext?.(c);
+        ec.decodeFields?.(c);
+        if (c.posBits === startBits) throw new DecodeError('event of size 0');
+        this.countedClass = ec;
+        return COUNTED;
+      }
       let context = stream.decodeEventContext?.(c) as Context | undefined;
       if (ec.decodeContext !== undefined) context = { ...context, ...(ec.decodeContext(c) as Context) };
       const fields = ec.decodeFields === undefined ? {} : (ec.decodeFields(c) as Context);

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TracemarkError } from '../../errors/index.js';
-import { compileTrace, type CompiledTrace } from '../decode/compiled-trace.js';
+import { compileTrace, type CompileOptions, type CompiledTrace } from '../decode/compiled-trace.js';
 import { discoverAsync, discoverSync, type TraceLocation } from './discover.js';
 import { ioError } from '../errors.js';
 import { parseMetadata } from '../metadata/metadata.js';
@@ -28,14 +28,14 @@ export interface OpenedTraces<S> {
 }
 
 /** Reads, parses and compiles the metadata of one trace. */
-export function loadTraceSync(root: string, location: TraceLocation): CompiledTrace {
+export function loadTraceSync(root: string, location: TraceLocation, compile: CompileOptions = {}): CompiledTrace {
   let bytes: Buffer;
   try {
     bytes = readFileSync(location.metadataPath);
   } catch (error) {
     throw ioError(join(root, location.metadataRel), error);
   }
-  return compileTrace(parseMetadata(bytes, join(root, location.metadataRel)));
+  return compileTrace(parseMetadata(bytes, join(root, location.metadataRel)), compile);
 }
 
 export async function loadTraceAsync(root: string, location: TraceLocation): Promise<CompiledTrace> {
@@ -48,9 +48,9 @@ export async function loadTraceAsync(root: string, location: TraceLocation): Pro
   return compileTrace(parseMetadata(bytes, join(root, location.metadataRel)));
 }
 
-export function openStreamsSync(root: string, hooks: StreamHooks = {}, skipEvents = false): OpenedTraces<SyncFileSource> {
+export function openStreamsSync(root: string, hooks: StreamHooks = {}, skipEvents = false, compile: CompileOptions = {}): OpenedTraces<SyncFileSource> {
   const locations = discoverSync(root);
-  const traces = locations.map((location) => loadTraceSync(root, location));
+  const traces = locations.map((location) => loadTraceSync(root, location, compile));
   reportWarnings(traces, hooks);
   const chunkBytes = chunkBytesFor(locations.reduce((n, l) => n + l.streams.length, 0));
   const streams: OpenedStream<SyncFileSource>[] = [];

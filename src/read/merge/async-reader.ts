@@ -73,7 +73,7 @@ export class AsyncTraceIterator implements AsyncIterableIterator<TraceEvent> {
       const e = streams[this.refill].reader.next();
       if (e === NEED_DATA) return undefined;
       if (e === null) this.heap.pop();
-      else this.heap.replaceTop(e);
+      else this.heap.replaceTop(e as TraceEvent);
       this.refill = -1;
     }
     if (this.heap.size === 0) return undefined;
@@ -89,7 +89,7 @@ export class AsyncTraceIterator implements AsyncIterableIterator<TraceEvent> {
       await source.fill(reader);
       e = reader.next();
     }
-    return e;
+    return e as TraceEvent | null;
   }
 
   private async slowNext(): Promise<IteratorResult<TraceEvent, undefined>> {

@@ -7,7 +7,8 @@ import { AsyncTraceIterator } from './async-reader.js';
 import { asTracemarkError } from '../errors.js';
 import type { TraceEvent } from '../decode/event.js';
 import { MergeHeap } from './merge.js';
-import { collectDamage, openStreamsSync } from '../input/open-trace.js';
+import { collectDamage, openStreamsSync, type OpenedStream, type OpenedTraces } from '../input/open-trace.js';
+import type { SyncFileSource } from '../input/source.js';
 import type { DiscardedInfo, StreamHooks } from '../decode/stream.js';
 import type { TraceWarning } from '../metadata/metadata.js';
 
@@ -26,42 +27,104 @@ export interface ReadTraceOptions {
  * CLI's print and stats). Files are opened when iteration starts and closed when it ends or stops.
  */
 export function readTraceSync(dir: string, options: ReadTraceOptions = {}): Iterable<TraceEvent> {
-  return { [Symbol.iterator]: () => iterateSync(dir, options) };
+  return { [Symbol.iterator]: () => new SyncTraceIterator(dir, hooksOf(options)) };
 }
 
-function* iterateSync(dir: string, options: ReadTraceOptions): Generator<TraceEvent, void, undefined> {
-  let opened;
-  try {
-    opened = openStreamsSync(dir, hooksOf(options));
-  } catch (error) {
-    throw asTracemarkError(error, dir, 0);
+/**
+ * A hand-written iterator rather than a generator: no generator frame resumed and no fresh
+ * result object per event (for...of reads `value` and `done` before asking for the next one).
+ * As a generator would, it opens the files at the first next(), closes them at the end, on
+ * return() (a loop left early) or when an error is thrown, and throws the damage after the last event.
+ */
+class SyncTraceIterator implements Iterator<TraceEvent, undefined> {
+  private readonly result: { value: TraceEvent | undefined; done: boolean } = { value: undefined, done: false };
+  private opened: OpenedTraces<SyncFileSource> | undefined;
+  private heap: MergeHeap | undefined;
+  /** The stream whose event was handed out last (its next one is read at the next call), or -1. */
+  private refill = -1;
+  private finished = false;
+
+  constructor(private readonly dir: string, private readonly hooks: StreamHooks) {}
+
+  [Symbol.iterator](): this {
+    return this;
   }
-  const { traces, streams } = opened;
-  try {
-    const pull = (i: number): TraceEvent | null => streams[i].source.pull(streams[i].reader) as TraceEvent | null;
-    if (streams.length === 1) {
-      for (let e = pull(0); e !== null; e = pull(0)) yield e;
-    } else {
+
+  next(): IteratorResult<TraceEvent, undefined> {
+    const result = this.result;
+    if (this.finished) {
+      result.value = undefined;
+      result.done = true;
+      return result as IteratorResult<TraceEvent, undefined>;
+    }
+    try {
+      const streams = this.opened === undefined ? this.open() : this.opened.streams;
+      let event: TraceEvent | null;
+      if (streams.length === 1) {
+        event = streams[0].source.pull(streams[0].reader) as TraceEvent | null;
+      } else {
+        const heap = this.heap as MergeHeap;
+        if (this.refill >= 0) {
+          const e = streams[this.refill].source.pull(streams[this.refill].reader) as TraceEvent | null;
+          if (e === null) heap.pop();
+          else heap.replaceTop(e);
+        }
+        if (heap.size === 0) event = null;
+        else {
+          const top = heap.top();
+          this.refill = top.index;
+          event = top.event;
+        }
+      }
+      if (event !== null) {
+        result.value = event;
+        result.done = false;
+        return result as IteratorResult<TraceEvent, undefined>;
+      }
+    } catch (error) {
+      this.close();
+      throw asTracemarkError(error, this.dir, 0);
+    }
+    const opened = this.opened as OpenedTraces<SyncFileSource>;
+    this.close();
+    const damage = collectDamage(opened.traces, opened.streams.map((s) => s.reader));
+    if (damage !== undefined) throw damage;
+    result.value = undefined;
+    result.done = true;
+    return result as IteratorResult<TraceEvent, undefined>;
+  }
+
+  return(): IteratorResult<TraceEvent, undefined> {
+    this.close();
+    return { value: undefined, done: true };
+  }
+
+  private open(): OpenedStream<SyncFileSource>[] {
+    let opened;
+    try {
+      opened = openStreamsSync(this.dir, this.hooks);
+    } catch (error) {
+      this.finished = true;
+      throw error;
+    }
+    this.opened = opened;
+    const { streams } = opened;
+    if (streams.length !== 1) {
       const heap = new MergeHeap();
+      this.heap = heap;
       for (let i = 0; i < streams.length; i++) {
-        const e = pull(i);
+        const e = streams[i].source.pull(streams[i].reader) as TraceEvent | null;
         if (e !== null) heap.push(e, i);
       }
-      while (heap.size > 0) {
-        const top = heap.top();
-        yield top.event;
-        const e = pull(top.index);
-        if (e === null) heap.pop();
-        else heap.replaceTop(e);
-      }
     }
-  } catch (error) {
-    throw asTracemarkError(error, dir, 0);
-  } finally {
-    for (const s of streams) s.source.close();
+    return streams;
   }
-  const damage = collectDamage(traces, streams.map((s) => s.reader));
-  if (damage !== undefined) throw damage;
+
+  private close(): void {
+    if (this.finished) return;
+    this.finished = true;
+    for (const s of this.opened?.streams ?? []) s.source.close();
+  }
 }
 
 /**
