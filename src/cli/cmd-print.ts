@@ -1,8 +1,8 @@
 import { jsonValue } from '../integrations/json-values.js';
-import { formatEvent, formatTimestamp, readTraceInfoSync, readTraceSync, type DiscardedInfo, type TraceEvent, type TraceWarning } from '../read/index.js';
+import { LineWriter, formatTimestamp, readTraceInfoSync, readTraceSync, type DiscardedInfo, type TraceEvent, type TraceWarning } from '../read/index.js';
 import { expectPositionals, flag, optionValue, optionValues, parseArgs } from './args.js';
 import type { Command } from './command.js';
-import { Output } from './output.js';
+import { Output, writeAllSync } from './output.js';
 import { withDocReferences } from './help.js';
 import { EventSelector, loadDecoderModules } from './trace-input.js';
 
@@ -90,12 +90,14 @@ export const printCommand: Command = {
     const selector = new EventSelector(patterns, filter, info);
     const json = flag(parsed, 'json');
     const quiet = flag(parsed, 'quiet');
-    const render = json ? eventToJson : formatEvent;
+    // Text lines go to stdout as bytes built in one reused buffer (the same text as formatEvent).
+    const lines = new LineWriter((bytes, length) => writeAllSync(1, bytes.subarray(0, length)));
+    const print = json ? (event: TraceEvent): void => out.line(eventToJson(event)) : (event: TraceEvent): void => lines.event(event);
     const warnings = new Output(2);
     const onDiscarded = (info: DiscardedInfo): void => {
       if (json) out.line(discardedToJson(info));
       else if (!quiet) {
-        out.flush(); // the warning after the events printed before the loss
+        lines.flush(); // the warning after the events printed before the loss
         warnings.line(discardedWarning(info));
         warnings.flush();
       }
@@ -107,10 +109,11 @@ export const printCommand: Command = {
     };
     try {
       for (const event of readTraceSync(dir, { onDiscarded, onWarning })) {
-        if (selector.selectsAll || selector.accepts(event)) out.line(render(event));
+        if (selector.selectsAll || selector.accepts(event)) print(event);
       }
     } finally {
       // The events read before damage are printed before the damage is reported.
+      lines.flush();
       out.flush();
     }
     return 0;

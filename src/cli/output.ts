@@ -18,7 +18,8 @@ export class OutputClosed extends Error {
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
-function writeAllSync(fd: number, bytes: Buffer): void {
+/** Writes all of `bytes` to `fd`; OutputClosed when the reader went away. */
+export function writeAllSync(fd: number, bytes: Buffer): void {
   let offset = 0;
   while (offset < bytes.length) {
     try {

@@ -10,4 +10,5 @@ export type { ClockClass, EnvValue, TraceWarning } from './metadata/metadata.js'
 export { FIELD_SPECS, attachFieldSpecs, type TraceEvent, type FieldSpecs, type EventWithSpecs } from './decode/event.js';
 export { formatEvent, formatTimestamp, BLOB_PREVIEW_BYTES, type FormatOptions } from './print/format-event.js';
 export { printEvents } from './print/print.js';
+export { LineWriter } from './print/line-writer.js';
 export { registerBlobDecoder, type BlobDecoder } from './print/blob-decoders.js';

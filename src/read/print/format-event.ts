@@ -27,17 +27,32 @@ let cachedEndNs = 0n;
 let cachedPrefix = '';
 const ZEROS = '000000000';
 
-/** `2023-11-14T22:13:20.671087740Z` for ns since the epoch. */
-export function formatTimestamp(ns: bigint): string {
+/**
+ * The nanoseconds of `ns` within its second, after which timestampPrefix() is the ISO text of
+ * that second up to the `.`; -1 when the time is out of Date's range (printed as `${ns}ns`).
+ */
+export function splitTimestamp(ns: bigint): number {
   if (ns < cachedStartNs || ns >= cachedEndNs) {
     let second = ns / NS_PER_S;
     if (second * NS_PER_S > ns) second -= 1n; // floor, for times before 1970
-    if (second > MAX_DATE_S || second < -MAX_DATE_S) return `${ns}ns`;
+    if (second > MAX_DATE_S || second < -MAX_DATE_S) return -1;
     cachedPrefix = new Date(Number(second) * 1000).toISOString().slice(0, -4);
     cachedStartNs = second * NS_PER_S;
     cachedEndNs = cachedStartNs + NS_PER_S;
   }
-  const frac = JSON.stringify(Number(ns - cachedStartNs)); // see formatNumber
+  return Number(ns - cachedStartNs);
+}
+
+/** `2023-11-14T22:13:20.` for the second of the last splitTimestamp(). */
+export function timestampPrefix(): string {
+  return cachedPrefix;
+}
+
+/** `2023-11-14T22:13:20.671087740Z` for ns since the epoch. */
+export function formatTimestamp(ns: bigint): string {
+  const nanos = splitTimestamp(ns);
+  if (nanos < 0) return `${ns}ns`;
+  const frac = JSON.stringify(nanos); // see formatNumber
   return `${cachedPrefix}${ZEROS.slice(frac.length)}${frac}Z`;
 }
 
@@ -60,6 +75,16 @@ export function formatEvent(event: TraceEvent, options?: FormatOptions): string 
     line += ` ${key}=${formatValue(fields[key], specs?.[key], key, specs, event.name)}`;
   }
   return line;
+}
+
+/** One field's text as formatEvent shows it after `key=` (for writers that format the rest themselves). */
+export function formatFieldValue(value: unknown, key: string, specs: FieldSpecs | undefined, eventName: string): string {
+  return formatValue(value, specs?.[key], key, specs, eventName);
+}
+
+/** Whether an integer `number` of a field with this spec prints as its decimal digits. */
+export function printsAsDecimal(spec: string | undefined): boolean {
+  return spec === undefined || INT_SPEC_KIND[spec] !== 'hex';
 }
 
 function formatValue(value: unknown, spec: string | undefined, key: string, specs: FieldSpecs | undefined, eventName: string): string {

@@ -6,6 +6,7 @@
 import { writeSync } from 'node:fs';
 import type { TraceEvent } from '../decode/event.js';
 import { formatEvent, type FormatOptions } from './format-event.js';
+import { LineWriter } from './line-writer.js';
 
 const FLUSH_CHARS = 1 << 16;
 
@@ -26,9 +27,25 @@ function writeText(fd: number, text: string, buffer: Buffer): Buffer {
  * printEvents(readTraceSync(dir), process.stdout.fd);
  */
 export function printEvents(events: Iterable<TraceEvent>, fd: number, options?: FormatOptions): number {
+  let count = 0;
+  if (options?.stream !== true && options?.context !== true) {
+    // The plain layout: bytes built in one reused buffer (the same text as formatEvent).
+    const lines = new LineWriter((bytes, length) => {
+      let done = 0;
+      while (done < length) done += writeSync(fd, bytes, done, length - done);
+    });
+    try {
+      for (const event of events) {
+        lines.event(event);
+        count++;
+      }
+    } finally {
+      lines.flush();
+    }
+    return count;
+  }
   let buffer: Buffer = Buffer.allocUnsafe(FLUSH_CHARS * 4);
   let pending = '';
-  let count = 0;
   try {
     for (const event of events) {
       pending += `${formatEvent(event, options)}\n`;
