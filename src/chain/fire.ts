@@ -7,7 +7,7 @@
 import type { Channel } from '../ring/channel.js';
 import { clockNowNs } from '../ring/clock.js';
 import type { FieldInfo } from '../format/parse.js';
-import { canGenerateCode, codeTag, createGenericEncoder, encoderHelpers, encoderStatements } from '../ring/encode.js';
+import { canGenerateCode, codeTag, createGenericEncoder, encoderDeclarations, encoderHelpers, encoderStatements } from '../ring/encode.js';
 import { chainStats, globalSwitch } from './tracing.js';
 
 /** Where one enabled marker writes: a channel of a session, behind that session's filters. */
@@ -88,6 +88,7 @@ function fireSource(parts: FireParts, tag: string): string {
   // common path stays half as large, so V8 compiles it sooner and once.
   return `
 const { g, clock, route, vals, h, stats, runProbes } = env;
+${encoderDeclarations(parts.fields)}
 function ${tag}_rest(rest, ts${params.map((p) => `, ${p}`).join('')}) {
   for (let k = 0; k < rest.length; k++) {
     const t = rest[k];${target('t', 'continue;')}

@@ -40,7 +40,28 @@ function freshPacketNeed(id: number, need: string): string {
 export function encoderSource(id: number, fields: readonly FieldInfo[]): string {
   const params = fields.map((_, i) => `, a${i}`).join('');
   const body = encoderStatements(id, fields, 'return;');
-  return `return function ${codeTag('encode', id)}(ch, ts${params}) {\n  ${body.join('\n  ')}\n};`;
+  return `${encoderDeclarations(fields)}\nreturn function ${codeTag('encode', id)}(ch, ts${params}) {\n  ${body.join('\n  ')}\n};`;
+}
+
+/** Strings of 3 to 15 characters (4 to 16 bytes with the NUL) are cached: two or four words. */
+const STRING_CACHE_MIN_LENGTH = 3;
+const STRING_CACHE_MAX_LENGTH = 15;
+
+function stringCacheNames(i: number): string[] {
+  return [`sc${i}`, `sl${i}`, `sw${i}a`, `sw${i}b`, `sw${i}c`, `sw${i}d`];
+}
+
+/**
+ * Declarations the statements of `encoderStatements` need in an enclosing scope (once per
+ * marker, shared by every target: what they cache depends on the argument only): the last
+ * ASCII string of each `%s` field and its bytes as little-endian words.
+ */
+export function encoderDeclarations(fields: readonly FieldInfo[]): string {
+  return fields.map((field, i) => {
+    if (field.type !== 'string') return '';
+    const [c, l, w0, w1, w2, w3] = stringCacheNames(i);
+    return `let ${c} = null, ${l} = 0, ${w0} = 0, ${w1} = 0, ${w2} = 0, ${w3} = 0;`;
+  }).filter((line) => line !== '').join('\n');
 }
 
 /**
@@ -112,7 +133,23 @@ export function encoderStatements(id: number, fields: readonly FieldInfo[], exit
   fields.forEach((field, i) => {
     const a = `a${i}`;
     switch (field.type) {
-      case 'string':
+      case 'string': {
+        // A string written again (the same constant, mostly) is copied from the words of its
+        // last copy: two or four stores instead of a charCodeAt loop (~2 ns per character).
+        // The stores overlap instead of running past the string's last byte.
+        const [c, l, w0, w1, w2, w3] = stringCacheNames(i);
+        lines.push(`if (${a} === ${c}) {`);
+        lines.push(`  if (${l} <= 8) { v.setInt32(pos, ${w0}, true); v.setInt32(pos + ${l} - 4, ${w1}, true); }`);
+        lines.push(`  else { v.setInt32(pos, ${w0}, true); v.setInt32(pos + 4, ${w1}, true); v.setInt32(pos + ${l} - 8, ${w2}, true); v.setInt32(pos + ${l} - 4, ${w3}, true); }`);
+        lines.push(`  pos += ${l};`);
+        lines.push(`} else { const n = ${a}.length, start = pos; let i = 0;`);
+        lines.push(`  for (; i < n; i++) { const c = ${a}.charCodeAt(i); if (c === 0 || c > 127) break; b[pos + i] = c; }`);
+        lines.push(`  pos += i; if (i < n) pos = h.writeUtf8(b, pos, ${a}, i); b[pos++] = 0;`);
+        lines.push(`  if (i === n && n >= ${STRING_CACHE_MIN_LENGTH} && n <= ${STRING_CACHE_MAX_LENGTH}) { ${c} = ${a}; ${l} = n + 1; ${w0} = v.getInt32(start, true);`);
+        lines.push(`    if (n < 8) ${w1} = v.getInt32(pos - 4, true); else { ${w1} = v.getInt32(start + 4, true); ${w2} = v.getInt32(pos - 8, true); ${w3} = v.getInt32(pos - 4, true); } }`);
+        lines.push(`}`);
+        break;
+      }
       case 'char':
         lines.push(`{ const n = ${a}.length; let i = 0;`);
         lines.push(`  for (; i < n; i++) { const c = ${a}.charCodeAt(i); if (c === 0 || c > 127) break; b[pos + i] = c; }`);

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { Channel, type ChannelOptions } from '../../src/ring/channel.js';
 import { argumentStats } from '../../src/ring/coerce.js';
 import { decodePacket, heldPackets, type RawEvent } from '../../src/ring/decode.js';
-import { createEncoder, createGenericEncoder, encoderHelpers, encoderSource, encoderStatements, type EncodeFn } from '../../src/ring/encode.js';
+import { createEncoder, createGenericEncoder, encoderDeclarations, encoderHelpers, encoderSource, encoderStatements, type EncodeFn } from '../../src/ring/encode.js';
 import { HEADER, PACKET, PACKET_MAGIC, readU64 } from '../../src/ring/layout.js';
 import { parseFormat, type FieldInfo } from '../../src/format/parse.js';
 
@@ -20,7 +20,7 @@ const SPECS = ['%hhd', '%hhu', '%hd', '%hu', '%d', '%u', '%x', '%ld', '%lu', '%l
 function createInlineEncoder(id: number, fields: readonly FieldInfo[]): EncodeFn {
   const params = ['ch', 'ts', ...fields.map((_, i) => `a${i}`)].join(', ');
   const body = encoderStatements(id, fields, 'break out;').join('\n');
-  return new Function('h', `return function (${params}) { out: { ${body} } };`)(encoderHelpers) as EncodeFn;
+  return new Function('h', `${encoderDeclarations(fields)}\nreturn function (${params}) { out: { ${body} } };`)(encoderHelpers) as EncodeFn;
 }
 
 function channelPair(options: ChannelOptions, n: number): Channel[] {
@@ -123,6 +123,42 @@ describe('generated, generic and inlined encoders write identical bytes (fast-ch
       if (geometry.mode === 'discard') assert.equal(held, ref.written);
       else assert.ok(held <= ref.written);
     }), { seed: 424242, numRuns: 400 });
+  });
+
+  test('repeated strings (the per-field cache of the last string) write the same bytes as fresh ones', () => {
+    // A small pool, so that strings repeat, alternate and change length around the cache's
+    // bounds (3 to 15 characters, ASCII without NUL); tiny sub-buffers put them at packet ends.
+    const pool = ['', 'a', 'ab', 'abc', 'abcd', 'hello', 'seven77', 'eight888', 'nine99999', 'fifteen-chars!!', 'sixteen-chars!!!',
+      'x'.repeat(40), 'é', 'hé', 'h\u0000llo', '中文字', 'abc😀', String(12345), 'hel' + 'lo'];
+    const scenario = fc.record({
+      fields: fc.constantFrom('s %s', 'n %d s %s t %s', 's %s c %c', 'b %pW s %s'),
+      geometry: fc.record({ subbufSize: fc.integer({ min: 256, max: 600 }), subbufCount: fc.integer({ min: 2, max: 3 }), mode: fc.constantFrom<'discard' | 'overwrite'>('discard', 'overwrite') }),
+      events: fc.array(fc.tuple(fc.constantFrom(...pool), fc.constantFrom(...pool), fc.boolean()), { minLength: 1, maxLength: 120 }),
+    });
+    fc.assert(fc.property(scenario, ({ fields: format, geometry, events }) => {
+      const fields = parseFormat(format);
+      const id = 7;
+      const encoders = [createEncoder(id, fields), createGenericEncoder(id, fields), createInlineEncoder(id, fields)];
+      const channels = channelPair(geometry, encoders.length);
+      let ts = 1000;
+      const fired: unknown[][] = [];
+      for (const [x, y, flush] of events) {
+        ts += 10;
+        const args = fields.map((f, i) => (f.type === 'string' ? (i % 2 === 0 ? x : y) : f.type === 'blob' ? new Uint8Array([1, 2, 3]) : f.type === 'char' ? y : 5));
+        fired.push(args);
+        encoders.forEach((encode, k) => encode(channels[k], ts, ...args));
+        if (flush && ts % 3 === 0) for (const c of channels) c.flush();
+      }
+      const [generated, generic, inline] = channels;
+      assert.ok(Buffer.from(generated.bytes).equals(Buffer.from(generic.bytes)), 'generated differs from generic');
+      assert.ok(Buffer.from(inline.bytes).equals(Buffer.from(generic.bytes)), 'inline differs from generic');
+      if (geometry.mode === 'discard') {
+        const decoded = decodeAll(generic, fields, id);
+        assert.equal(decoded.length, generic.written);
+        const stringField = fields.findIndex((f) => f.type === 'string');
+        decoded.forEach((event, k) => assert.equal(event.values[stringField], wellFormed(String(fired[k][stringField]))));
+      }
+    }), { seed: 77, numRuns: 300 });
   });
 
   test('the generated source depends only on field types, never on names', () => {
