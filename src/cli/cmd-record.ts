@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { constants, hostname, tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { TracemarkError } from '../errors/index.js';
@@ -7,20 +7,25 @@ import { flag, integerOption, optionValue, optionValues, parseArgs, usageError }
 import type { Command } from './command.js';
 import { Output } from './output.js';
 import { withDocReferences } from './help.js';
-import { CONTROL_ENV, RECORD_CONFIG_VERSION, RECORD_ENV, type RecordConfig } from './record-config.js';
-import { ProgressLine } from './record-progress.js';
+import { CONTROL_ENV, RECORD_CONFIG_VERSION, RECORD_ENV, type RecordConfig, type RecordStatus } from './record-config.js';
+import { ProgressLine, readStatuses } from './record-progress.js';
+import { CLOCK_EPOCH_ENV, epochMinusMonotonicNs } from '../ring/clock.js';
 import { recordSummary } from './record-summary.js';
 import { recordWarnings } from './record-warnings.js';
 import { EventSelector } from './trace-input.js';
 import { probeRelay } from '../relay/probe.js';
 import { parseRelayUrl } from '../relay/url.js';
 
-const HELP = `Usage: tracemark record [options] -- node [node-options] app.js [arguments]
+const HELP = `Usage: tracemark record [options] -- COMMAND [arguments]
 
-Runs a Node.js program with tracemark preloaded (node --import .../preload.js) and records the
-markers it fires into a CTF trace directory, which tracemark print/list/stats and babeltrace2
-read. On a terminal a progress line shows events/s, bytes and lost events; at the end a
-summary (events per marker, lost events, size, path) goes to stderr.
+Runs COMMAND (node app.js, npm start, npm run SCRIPT, npx ..., node --test, a shell script...)
+with tracemark preloaded in every Node.js process it starts, and in the processes those start
+(fork, spawn, exec, cluster), through NODE_OPTIONS (--import .../preload.js, added to the
+NODE_OPTIONS already set); other programs run untouched. Each process records the markers it
+fires into a sub-directory of the trace directory (<procname>-<pid>), on one clock: tracemark
+print/list/stats/export/view and babeltrace2 read the directory as one trace, merged in time
+order. On a terminal a progress line shows events/s, bytes and lost events; at the end a summary
+(processes, events per marker, lost events, size, path) goes to stderr.
 
 Options:
   -e, --event PATTERN     enable the markers matching PATTERN ('*' matches any run of
@@ -29,11 +34,11 @@ Options:
       --filter EXPR       record only events whose fields match EXPR (docs/filters.md);
                           applies to every -e pattern
   -o, --output DIR        trace directory, new or empty (default ./tracemark-<date>-<pid>)
-      --overwrite         flight recorder: keep only the newest events in memory and write
-                          them into DIR when the program exits
+      --overwrite         flight recorder: each process keeps only its newest events in memory
+                          and writes them into its sub-directory of DIR when it exits
       --subbuf-size BYTES size of a ring sub-buffer (= CTF packet); k/m suffixes; default 1m
       --subbuf-count N    sub-buffers per ring; default 4
-      --control           let tracemark ctl PID control the program too (TRACEMARK_CONTROL=1)
+      --control           let tracemark ctl PID control each process too (TRACEMARK_CONTROL=1)
       --relay URL         stream the trace to LTTng's relay daemon too, net://host[:ctrl[:data]]
                           (docs/relay.md); without -o, to the relay only
       --name NAME         session name (on the relay: live viewers attach to
@@ -42,12 +47,15 @@ Options:
   -q, --quiet             no progress line, no summary
   -h, --help              this help
 
-The program ends the recording by exiting; Ctrl-C (SIGINT), SIGTERM and SIGHUP also finish the
-trace unless the program handles them itself. 'node' may be omitted: tracemark record app.js.
-tracemark's options go before the program: one of them after it (record app.js -o t) is refused,
-unless -- stands before the program, which passes every word after it to the program as it is.
-Exit status: the program's own (128 + n when killed by signal n); 1 when tracemark fails,
-2 on usage errors (including an output directory that is not empty).`;
+The command ends the recording by exiting; Ctrl-C (SIGINT), SIGTERM and SIGHUP also finish the
+trace unless the program handles them itself. A process that sets its own NODE_OPTIONS (or
+starts node with an environment of its own) is not traced. 'node' may be omitted before a .js
+file: tracemark record app.js. tracemark's options go before the command: one of them after it
+(record app.js -o t) is refused, unless -- stands before the command, which passes every word
+after it to the command as it is.
+Exit status: the command's own (128 + n when killed by signal n); 127 when the command cannot be
+run (not found, not executable); 1 when tracemark fails, 2 on usage errors (including an output
+directory that is not empty).`;
 
 const SCRIPT = /\.(?:c|m)?js$/;
 
@@ -57,16 +65,34 @@ function stamp(date: Date): string {
   return `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
 }
 
-/** The executable and its arguments, with the preload inserted right after the executable. */
-function commandLine(words: readonly string[], preloadUrl: string): { file: string; args: string[] } {
+/**
+ * The executable and its arguments: any command; a .js file without `node` runs with this Node.js.
+ * The preload reaches every Node.js process through NODE_OPTIONS (nodeOptions), not through the
+ * command line, so that the processes the command starts inherit it.
+ */
+function commandLine(words: readonly string[]): { file: string; args: string[] } {
   const [first, ...rest] = words;
-  if (first === undefined) throw usageError('record: missing the program to run: tracemark record -- node app.js');
-  const name = basename(first);
-  if (/^node(?:js)?(?:\.exe)?$/.test(name) || first === process.execPath) {
-    return { file: first, args: ['--import', preloadUrl, ...rest] };
+  if (first === undefined || first === '') throw usageError('record: missing the command to run: tracemark record -- node app.js');
+  if (SCRIPT.test(first) && !/^node(?:js)?(?:\.exe)?$/.test(basename(first))) {
+    if (!existsSync(first)) throw new CommandNotRunError(first, Object.assign(new Error('no such file'), { code: 'ENOENT' }), 'no such file');
+    return { file: process.execPath, args: [first, ...rest] };
   }
-  if (SCRIPT.test(first)) return { file: process.execPath, args: ['--import', preloadUrl, first, ...rest] };
-  throw usageError(`record runs Node.js programs: expected 'node' or a .js file, got ${JSON.stringify(first)}`);
+  return { file: first, args: rest };
+}
+
+/** NODE_OPTIONS with the preload added after what is already there (Node's own quoting rules). */
+export function nodeOptions(existing: string | undefined, preloadUrl: string): string {
+  const preload = `--import ${JSON.stringify(preloadUrl)}`;
+  return existing === undefined || existing.trim() === '' ? preload : `${existing} ${preload}`;
+}
+
+/** A command that could not be started: exit status 127, as a shell says "command not found". */
+export class CommandNotRunError extends TracemarkError {
+  readonly exitStatus = 127;
+  constructor(file: string, cause: NodeJS.ErrnoException, reason?: string) {
+    const why = reason ?? (cause.code === 'ENOENT' ? 'command not found' : cause.code === 'EACCES' ? 'permission denied (not executable?)' : cause.message);
+    super('ERR_USAGE', `record: cannot run ${JSON.stringify(file)}: ${why}`);
+  }
 }
 
 function checkOutputDir(dir: string): void {
@@ -96,7 +122,7 @@ function waitForChild(file: string, args: string[], env: NodeJS.ProcessEnv): Pro
     const cleanup = (): void => { for (const [signal, handler] of handlers) process.removeListener(signal, handler); };
     child.on('error', (error) => {
       cleanup();
-      reject(usageError(`cannot run ${file}: ${error.message}`));
+      reject(new CommandNotRunError(file, error as NodeJS.ErrnoException));
     });
     child.on('exit', (code, signal) => {
       cleanup();
@@ -107,7 +133,7 @@ function waitForChild(file: string, args: string[], env: NodeJS.ProcessEnv): Pro
 
 export const recordCommand: Command = {
   name: 'record',
-  summary: 'run a Node.js program with tracemark and record its markers into a trace',
+  summary: 'run a command with tracemark in its Node.js processes and record their markers into one trace',
   help: HELP,
   async run(args) {
     const parsed = parseArgs(args, [
@@ -134,7 +160,8 @@ export const recordCommand: Command = {
     const subbufSize = integerOption(parsed, 'subbuf-size', 256, 1 << 30);
     const subbufCount = integerOption(parsed, 'subbuf-count', 2, 1024);
     const preloadUrl = new URL('./preload.js', import.meta.url).href;
-    const { file, args: childArgs } = commandLine(parsed.rest ?? [], preloadUrl);
+    const commandWords = parsed.rest ?? [];
+    const { file, args: childArgs } = commandLine(commandWords);
 
     // --- relay (docs/relay.md): checked before the program runs, so that a typo costs no run.
     const relay = optionValue(parsed, 'relay');
@@ -152,8 +179,9 @@ export const recordCommand: Command = {
     const shownDir = output === undefined ? '' : relative(process.cwd(), output).startsWith('..') ? output : relative(process.cwd(), output) || '.';
     const quiet = flag(parsed, 'quiet');
     const progressWanted = !quiet && process.stderr.isTTY === true;
-    const statusDir = progressWanted ? mkdtempSync(join(tmpdir(), 'tracemark-record-')) : undefined;
-    const statusFile = statusDir === undefined ? undefined : join(statusDir, 'status.json');
+    // Each process writes <pid>.json there: its command for the summary, its counters for the
+    // progress line.
+    const statusDir = quiet ? undefined : mkdtempSync(join(tmpdir(), 'tracemark-record-'));
 
     const config: RecordConfig = {
       v: RECORD_CONFIG_VERSION,
@@ -165,22 +193,37 @@ export const recordCommand: Command = {
       ...(filter === undefined ? {} : { filter }),
       ...(subbufSize === undefined ? {} : { subbufSize }),
       ...(subbufCount === undefined ? {} : { subbufCount }),
-      ...(statusFile === undefined ? {} : { statusFile }),
+      ...(statusDir === undefined ? {} : { statusDir }),
+      ...(progressWanted ? { progress: true } : {}),
     };
-    const env: NodeJS.ProcessEnv = { ...process.env, [RECORD_ENV]: JSON.stringify(config) };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      [RECORD_ENV]: JSON.stringify(config),
+      NODE_OPTIONS: nodeOptions(process.env.NODE_OPTIONS, preloadUrl),
+      // One clock for every process (src/ring/clock.ts), unless an outer record set it already.
+      [CLOCK_EPOCH_ENV]: process.env[CLOCK_EPOCH_ENV] ?? String(epochMinusMonotonicNs()),
+    };
     if (flag(parsed, 'control')) env[CONTROL_ENV] = '1';
 
-    const progress = statusFile === undefined ? undefined : new ProgressLine(statusFile, output ?? '', config.overwrite);
+    const progress = statusDir === undefined || !progressWanted ? undefined : new ProgressLine(statusDir, output ?? '', config.overwrite);
     progress?.start();
     let exitCode: number;
+    let statuses: RecordStatus[] = [];
     try {
       exitCode = await waitForChild(file, childArgs, env);
     } finally {
       progress?.stop();
-      if (statusDir !== undefined) rmSync(statusDir, { recursive: true, force: true });
+      if (statusDir !== undefined) {
+        statuses = readStatuses(statusDir);
+        rmSync(statusDir, { recursive: true, force: true });
+      }
     }
-    if (!quiet && output !== undefined) process.stderr.write(`${recordSummary(output, shownDir).join('\n')}\n`);
-    if (!quiet && output !== undefined) for (const line of recordWarnings(output, patterns.length > 0 ? patterns : ['*'], filter)) process.stderr.write(`${line}\n`);
+    if (!quiet && output !== undefined) process.stderr.write(`${recordSummary(output, shownDir, statuses, exitCode, commandWords).join('\n')}\n`);
+    if (!quiet && output === undefined && exitCode !== 0) process.stderr.write(`tracemark: the command failed (exit status ${exitCode})\n`);
+    // A process that ended on an error before it ran (a main module not found) declared nothing:
+    // the failure line says so, the zero-result warnings would only add noise.
+    const failedEarly = statuses.some((status) => status.error !== undefined);
+    if (!quiet && output !== undefined && !failedEarly) for (const line of recordWarnings(output, patterns.length > 0 ? patterns : ['*'], filter)) process.stderr.write(`${line}\n`);
     if (!quiet && relay !== undefined) process.stderr.write(`tracemark: streamed to ${relay} as session ${name as string}; live: babeltrace2 net://RELAYHOST:5344/host/${hostname()}/${name as string}\n`);
     return exitCode;
   },

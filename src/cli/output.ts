@@ -90,6 +90,9 @@ export function reportError(error: unknown): void {
 
 /** 2 for usage errors (bad command line), 1 for everything else. */
 export function exitCodeFor(error: unknown): number {
+  // A command that record could not run: 127, as a shell reports "command not found".
+  const own = (error as { exitStatus?: unknown } | null)?.exitStatus;
+  if (typeof own === 'number') return own;
   return errorCode(error) === 'ERR_USAGE' ? 2 : 1;
 }
 

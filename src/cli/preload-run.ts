@@ -4,8 +4,9 @@
  * one error line before the application starts. Control socket errors are not: the application
  * runs anyway, with a one-line warning.
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
+import { basename, join } from 'node:path';
 import { listen } from '../control/index.js';
 import { FATAL_SIGNALS, foreignListenerCount, markTracemarkListener } from '../exit/index.js';
 import { trackSession } from '../control/sessions.js';
@@ -15,7 +16,14 @@ import { CONTROL_ENV, RECORD_ENV, parseRecordConfig, type RecordConfig, type Rec
 
 const STATUS_INTERVAL_MS = 500;
 
-function status(session: Session): RecordStatus {
+interface Reporting {
+  file: string;
+  trace: string;
+  ended: boolean;
+  error?: string;
+}
+
+function status(session: Session, reporting: Reporting): RecordStatus {
   let events = 0;
   let lost = 0;
   let overwritten = 0;
@@ -24,18 +32,44 @@ function status(session: Session): RecordStatus {
     lost += channel.discarded;
     overwritten += channel.overwrittenPackets;
   }
-  return { events, lost, overwritten };
+  return {
+    pid: process.pid, ppid: process.ppid, argv: process.argv, trace: reporting.trace, ended: reporting.ended,
+    ...(reporting.error === undefined ? {} : { error: reporting.error }),
+    events, lost, overwritten,
+  };
 }
 
-function writeStatus(file: string, session: Session): void {
+function writeStatus(session: Session, reporting: Reporting): void {
   try {
     // Write then rename: the reader never sees half a file.
-    writeFileSync(`${file}.tmp`, JSON.stringify(status(session)));
-    renameSync(`${file}.tmp`, file);
-  } catch { /* the progress line is a nicety: never disturb the application for it */ }
+    writeFileSync(`${reporting.file}.tmp`, JSON.stringify(status(session, reporting)));
+    renameSync(`${reporting.file}.tmp`, reporting.file);
+  } catch { /* the progress line and the summary are niceties: never disturb the application for them */ }
+}
+
+/**
+ * This process's own directory inside the output directory: `<procname>-<pid>`, as LTTng names
+ * per-process buffers (`-2`, `-3`... when a reused pid finds its name taken). Created here, so
+ * that two processes never share one.
+ */
+function processDirectory(output: string): string {
+  const script = process.argv[1] === undefined ? '' : basename(process.argv[1]);
+  const procname = (script === '' ? basename(process.execPath) : script).replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_') || 'node';
+  mkdirSync(output, { recursive: true });
+  for (let attempt = 1; ; attempt++) {
+    const name = attempt === 1 ? `${procname}-${process.pid}` : `${procname}-${process.pid}-${attempt}`;
+    try {
+      mkdirSync(join(output, name));
+      return name;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 100) throw error;
+    }
+  }
 }
 
 function startRecording(config: RecordConfig): void {
+  const trace = config.output === undefined ? '' : processDirectory(config.output);
+  const output = config.output === undefined ? undefined : join(config.output, trace);
   const channel = {
     mode: config.overwrite ? 'overwrite' as const : 'discard' as const,
     ...(config.subbufSize === undefined ? {} : { subbufSize: config.subbufSize }),
@@ -48,7 +82,7 @@ function startRecording(config: RecordConfig): void {
     // SIGKILL loses at most about a second of events and slow streams show up in the progress.
     // Streaming to a relay: the session's own, shorter default, for live viewers.
     ...(config.overwrite ? {} : {
-      ...(config.output === undefined ? {} : { output: config.output }),
+      ...(output === undefined ? {} : { output }),
       ...(config.relay === undefined ? { flushIntervalMs: 1000 } : { relay: config.relay }),
     }),
   });
@@ -58,21 +92,31 @@ function startRecording(config: RecordConfig): void {
   session.start();
   trackSession(session, 'record');
 
-  const statusFile = config.statusFile;
-  if (statusFile !== undefined) {
-    setInterval(() => writeStatus(statusFile, session), STATUS_INTERVAL_MS).unref();
+  const statusDir = config.statusDir;
+  const reporting: Reporting | undefined = statusDir === undefined ? undefined : { file: join(statusDir, `${process.pid}.json`), trace, ended: false };
+  if (reporting !== undefined) {
+    writeStatus(session, reporting);
+    if (config.progress === true) setInterval(() => writeStatus(session, reporting), STATUS_INTERVAL_MS).unref();
+    // Observes only (the error goes on to its usual handler): a main module that is not found
+    // ends the process before it ran; the summary says why.
+    process.on('uncaughtExceptionMonitor', (error) => {
+      if (reporting.error === undefined) reporting.error = (String((error as Error | undefined)?.message ?? error).split('\n')[0] ?? '').slice(0, 300);
+    });
   }
   // Registered after session.start(), so after the trace writer's own 'exit' listener, which
   // drains every packet synchronously; events fired in 'beforeExit' are still recorded.
   process.on('exit', () => {
     if (config.overwrite) {
       try {
-        session.snapshotSync(config.output as string);
+        session.snapshotSync(output as string);
       } catch (error) {
         process.stderr.write(`${errorLine(error)}\n`);
       }
     }
-    if (statusFile !== undefined) writeStatus(statusFile, session);
+    if (reporting !== undefined) {
+      reporting.ended = true;
+      writeStatus(session, reporting);
+    }
   });
   for (const signal of FATAL_SIGNALS) {
     // Signals whose default action kills the process: exit through 'exit' instead, so that the
@@ -87,8 +131,8 @@ function startRecording(config: RecordConfig): void {
 }
 
 export async function runPreload(): Promise<void> {
+  // Left in the environment: the processes this one starts record too (docs/cli.md).
   const recordText = process.env[RECORD_ENV];
-  delete process.env[RECORD_ENV];
   if (recordText !== undefined) {
     try {
       startRecording(parseRecordConfig(recordText));

@@ -1,7 +1,7 @@
 /**
- * How `tracemark record` configures the preload module in the traced process: one JSON value in
- * an environment variable. The preload removes it from process.env at once, so that processes
- * the app starts in turn (fork() passes --import on) do not record into the same directory.
+ * How `tracemark record` configures the preload module in the traced processes: one JSON value in
+ * an environment variable, left in place so that every Node.js process the command starts (and
+ * those they start) records too, each into a sub-directory of its own (docs/cli.md).
  */
 import { TracemarkError } from '../errors/index.js';
 
@@ -23,14 +23,28 @@ export interface RecordConfig {
   overwrite: boolean;
   subbufSize?: number;
   subbufCount?: number;
-  /** Where the process writes its counters every half second (for the progress line). */
-  statusFile?: string;
+  /**
+   * Where each process writes `<pid>.json` (its command line and counters) at exit, for the
+   * summary; every half second too when `progress` is set (for the progress line).
+   */
+  statusDir?: string;
+  progress?: boolean;
   /** Trace name in the metadata. */
   name?: string;
 }
 
-/** What the traced process reports in its status file. */
+/** What a traced process reports in its status file. */
 export interface RecordStatus {
+  pid: number;
+  ppid: number;
+  /** process.argv as the process saw it (the executable, then the script and its arguments). */
+  argv: string[];
+  /** Its trace directory, relative to the output directory ('' when it has none). */
+  trace: string;
+  /** Set at exit. */
+  ended: boolean;
+  /** The first line of the error that ended it (a main module that is not found...). */
+  error?: string;
   /** Events written into the rings. */
   events: number;
   /** Events lost (ring full in discard mode, or too large). */
@@ -58,7 +72,7 @@ export function parseRecordConfig(text: string): RecordConfig {
     if (typeof c.output !== 'string' || c.output === '') bad('"output" must be a path');
   }
   if (!Array.isArray(c.patterns) || c.patterns.length === 0 || !c.patterns.every((p) => typeof p === 'string')) bad('"patterns" must be a non-empty list of strings');
-  for (const key of ['filter', 'statusFile', 'name'] as const) {
+  for (const key of ['filter', 'statusDir', 'name'] as const) {
     if (c[key] !== undefined && typeof c[key] !== 'string') bad(`"${key}" must be a string`);
   }
   for (const key of ['subbufSize', 'subbufCount'] as const) {
@@ -73,7 +87,8 @@ export function parseRecordConfig(text: string): RecordConfig {
     ...(c.filter === undefined ? {} : { filter: c.filter as string }),
     ...(c.subbufSize === undefined ? {} : { subbufSize: c.subbufSize as number }),
     ...(c.subbufCount === undefined ? {} : { subbufCount: c.subbufCount as number }),
-    ...(c.statusFile === undefined ? {} : { statusFile: c.statusFile as string }),
+    ...(c.statusDir === undefined ? {} : { statusDir: c.statusDir as string }),
+    ...(c.progress === true ? { progress: true } : {}),
     ...(c.name === undefined ? {} : { name: c.name as string }),
   };
 }

@@ -47,7 +47,8 @@ describe('tracemark print', () => {
     assert.match(events[0].timestamp as string, /^\d{19}$/);
     assert.deepEqual(events[0].fields, { data: '00beef' });
     assert.equal(events[0].name, 'fx:blob');
-    assert.equal(events[0].stream, 'default_0');
+    // record writes one sub-directory per process (<procname>-<pid>): streams are named from there.
+    assert.match(events[0].stream as string, /^app\.js-\d+\/default_0$/);
   });
 
   test('-e and --filter choose the events', () => {
@@ -77,8 +78,9 @@ describe('tracemark print', () => {
   test('a damaged trace: the events before the damage, then one error line and exit 1', () => {
     const damaged = join(tmp.path, 'damaged');
     cpSync(TRACE, damaged, { recursive: true });
-    const stream = readdirSync(damaged).find((name) => name.startsWith('default_')) as string;
-    truncateSync(join(damaged, stream), statSync(join(damaged, stream)).size - 7);
+    const processDir = join(damaged, readdirSync(damaged)[0]); // the one process's sub-directory
+    const stream = join(processDir, readdirSync(processDir).find((name) => name.startsWith('default_')) as string);
+    truncateSync(stream, statSync(stream).size - 7);
     const run = tracemark(['print', damaged]);
     assert.equal(run.status, 1);
     assert.match(errorCodeOf(run.stderr) ?? run.stderr, /^ERR_TRACE_CORRUPT$/);

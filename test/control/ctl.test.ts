@@ -137,7 +137,8 @@ describe('tracemark record --control', () => {
     assert.equal(reply.sessions.length, 1);
     assert.equal(reply.sessions[0].role, 'record');
     assert.equal(reply.sessions[0].recording, true);
-    assert.equal(reply.sessions[0].output, out);
+    // record writes each process's trace into a sub-directory of its own: <procname>-<pid>.
+    assert.equal(reply.sessions[0].output, join(out, `host.js-${pid}`));
     assert.deepEqual(reply.markers.filter((m) => m.enabled).map((m) => m.name), ['ctl:tick']);
     record.stdin.end(); // the host stops when its stdin closes, and exits
     assert.equal(await exited, 0, stderr);

@@ -47,8 +47,16 @@ def main():
     out = {"events": [], "discarded": []}
     try:
         comp = bt2.find_plugin("ctf").source_component_classes["fs"]
-        spec = bt2.ComponentSpec(comp, {"inputs": [path]}, logging_level=bt2.LoggingLevel.WARNING)
-        for msg in bt2.TraceCollectionMessageIterator(spec):
+        # A directory of traces (`tracemark record` writes one per process): one source per
+        # trace, merged in time order, as the babeltrace2 CLI reads such a directory.
+        traces = []
+        for root, dirs, files in os.walk(path):
+            dirs.sort()
+            if "metadata" in files:
+                traces.append(root)
+        specs = [bt2.ComponentSpec(comp, {"inputs": [trace]}, logging_level=bt2.LoggingLevel.WARNING)
+                 for trace in (traces or [path])]
+        for msg in bt2.TraceCollectionMessageIterator(specs):
             if type(msg) is bt2._EventMessageConst:
                 ev = msg.event
                 out["events"].append({
