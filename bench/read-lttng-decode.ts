@@ -1,6 +1,14 @@
-/** One side of bench/read-lttng.ts: decodes every event of DIR with the library, prints nothing. */
-import { readTraceSync } from '../src/read/index.js';
+/**
+ * One side of bench/read-lttng.ts: decodes every event of DIR with the library, prints nothing.
+ *   node dist/bench/read-lttng-decode.js DIR [--async]   (readTraceSync, or the streaming readTrace)
+ */
+import { readTrace, readTraceSync } from '../src/read/index.js';
 
+const dir = process.argv[2] as string;
 let count = 0;
-for (const event of readTraceSync(process.argv[2] as string)) if (event.timestamp >= 0n) count++;
+if (process.argv.includes('--async')) {
+  for await (const event of readTrace(dir)) if (event.timestamp >= 0n) count++;
+} else {
+  for (const event of readTraceSync(dir)) if (event.timestamp >= 0n) count++;
+}
 if (count === 0) process.exitCode = 1;

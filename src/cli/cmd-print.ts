@@ -1,12 +1,13 @@
 import { jsonValue } from '../integrations/json-values.js';
-import { LineWriter, formatTimestamp, readTraceInfoSync, readTraceSync, type DiscardedInfo, type TraceEvent, type TraceWarning } from '../read/index.js';
+import { LineWriter, TraceFollower, formatTimestamp, readTraceInfoSync, readTraceSync, type DiscardedInfo, type FollowOptions, type TraceEvent, type TraceWarning } from '../read/index.js';
 import { expectPositionals, flag, optionValue, optionValues, parseArgs } from './args.js';
 import type { Command } from './command.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Output, writeAllSync } from './output.js';
 import { withDocReferences } from './help.js';
 import { EventSelector, loadDecoderModules } from './trace-input.js';
 
-const HELP = `Usage: tracemark print DIR [-e PATTERN]... [--filter EXPR] [--json] [-q] [--decoders MODULE]...
+const HELP = `Usage: tracemark print DIR [-e PATTERN]... [--filter EXPR] [--json] [-q] [--decoders MODULE]... [-f]
 
 Prints the events of the trace(s) in DIR, oldest first, one line each:
   [2025-01-02T03:04:05.123456789Z] http:request: method="GET" url="/"
@@ -24,6 +25,10 @@ Options:
                           babeltrace2 also only warns about)
   -d, --decoders MODULE   import MODULE first: it may call registerBlobDecoder() so that
                           %pW blobs are shown decoded; repeatable
+  -f, --follow            keep printing the events written to DIR after its current end (a
+                          running session or LTTng writing it), like tail -f, until Ctrl-C
+                          (exit 0); packets written halfway are waited for, new stream files
+                          and metadata are picked up (time order: docs/cli.md)
   -h, --help              this help
 
 Each loss the trace records (lost events, lost packets) is a warning on stderr, as babeltrace2
@@ -73,6 +78,7 @@ export const printCommand: Command = {
       { name: 'json' },
       { name: 'quiet', short: 'q' },
       { name: 'decoders', short: 'd', value: true, multiple: true },
+      { name: 'follow', short: 'f' },
     ], { command: 'print' });
     const out = new Output();
     if (flag(parsed, 'help')) {
@@ -107,6 +113,16 @@ export const printCommand: Command = {
       warnings.line(`tracemark: warning: ${w.file}: byte ${w.byteOffset}: ${w.message}`);
       warnings.flush();
     };
+    if (flag(parsed, 'follow')) {
+      const select = (event: TraceEvent): void => {
+        if (selector.selectsAll || selector.accepts(event)) print(event);
+      };
+      await followTrace(dir, { onDiscarded, onWarning }, select, () => {
+        lines.flush();
+        out.flush();
+      });
+      return 0;
+    }
     try {
       for (const event of readTraceSync(dir, { onDiscarded, onWarning })) {
         if (selector.selectsAll || selector.accepts(event)) print(event);
@@ -119,3 +135,38 @@ export const printCommand: Command = {
     return 0;
   },
 };
+
+const FOLLOW_POLL_MS = 200;
+
+/**
+ * `print --follow`: polls the trace until SIGINT or SIGTERM, printing the events that are ready
+ * (TraceFollower's order rule); at the end, what was read and not printed yet. The damage that
+ * ended a stream is thrown after that (exit status 1).
+ */
+async function followTrace(dir: string, hooks: FollowOptions, print: (event: TraceEvent) => void, flush: () => void): Promise<void> {
+  const follower = new TraceFollower(dir, hooks);
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    while (!stop.signal.aborted) {
+      for (const event of follower.poll()) print(event);
+      flush();
+      try {
+        await sleep(FOLLOW_POLL_MS, undefined, { signal: stop.signal });
+      } catch {
+        break; // aborted
+      }
+    }
+    for (const event of follower.poll()) print(event);
+    for (const event of follower.drain()) print(event);
+    flush();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    follower.close();
+  }
+  const damage = follower.damage;
+  if (damage !== undefined) throw damage;
+}

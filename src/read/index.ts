@@ -11,4 +11,5 @@ export { FIELD_SPECS, attachFieldSpecs, type TraceEvent, type FieldSpecs, type E
 export { formatEvent, formatTimestamp, BLOB_PREVIEW_BYTES, type FormatOptions } from './print/format-event.js';
 export { printEvents } from './print/print.js';
 export { LineWriter } from './print/line-writer.js';
+export { TraceFollower, type FollowOptions } from './follow/follow.js';
 export { registerBlobDecoder, type BlobDecoder } from './print/blob-decoders.js';

@@ -71,6 +71,11 @@ export class StreamReader {
   error: TracemarkError | undefined;
 
   private readonly cursor: Cursor;
+  /**
+   * Following a file being written (`print --follow`): a packet that the file does not hold
+   * whole yet ends the reading without error, to be resumed (`resume`) when the file has grown.
+   */
+  follow = false;
   private window: Buffer | undefined;
   private windowOffsetBytes = 0;
   private windowBytes = 0;
@@ -104,7 +109,7 @@ export class StreamReader {
   private lastNs = 0n;
 
   constructor(
-    private readonly trace: CompiledTrace,
+    private trace: CompiledTrace,
     /** The `stream` of the events: path relative to the directory being read. */
     readonly stream: string,
     /** The file as named in errors (the directory as the caller gave it, joined with `stream`). */
@@ -133,6 +138,21 @@ export class StreamReader {
   /** The stream class of the current packet. */
   get currentStreamClass(): CompiledStreamClass | undefined {
     return this.streamClass;
+  }
+
+  /**
+   * Following: the file has grown to `fileSizeBytes` (and the metadata may have: `trace`); reading
+   * goes on from the packet it stopped before. Only after `next()` returned null without error.
+   */
+  resume(fileSizeBytes: number, trace: CompiledTrace = this.trace): void {
+    if (this.error !== undefined || !this.done || this.inPacket) return;
+    if (trace !== this.trace) {
+      this.trace = trace;
+      while (this.cursor.slots.length < trace.slotCount) this.cursor.slots.push(0);
+    }
+    this.fileSizeBytes = fileSizeBytes;
+    this.probeBytes = INITIAL_PROBE_BYTES;
+    this.done = false;
   }
 
   /** `lengthBytes` bytes of the file starting at `fileOffsetBytes` are in `bytes[0..lengthBytes)`. */
@@ -203,6 +223,7 @@ export class StreamReader {
       context = this.streamClass.decodePacketContext?.(c) as Context | undefined;
     } catch (error) {
       if (error instanceof DecodeError && error.pastEnd) {
+        if (this.follow && available >= remaining) return this.waitForMore();
         if (available < remaining) {
           this.probeBytes = Math.min(remaining, Math.max(available * 2, INITIAL_PROBE_BYTES));
           return this.request(start, this.probeBytes);
@@ -221,6 +242,7 @@ export class StreamReader {
             : undefined;
     if (problem !== undefined) return this.fail(corrupt(this.file, start, problem));
     const truncated = packetBits / 8n > BigInt(remaining);
+    if (truncated && this.follow) return this.waitForMore();
     const needBytes = truncated ? remaining : Number(packetBits / 8n);
     if (needBytes > MAX_PACKET_BYTES) {
       return this.fail(unsupported(this.file, start, `packet of ${needBytes} bytes (more than ${MAX_PACKET_BYTES})`));
@@ -238,6 +260,12 @@ export class StreamReader {
       return null;
     }
     return true;
+  }
+
+  /** Following: the packet at packetOffsetBytes is not all written yet. */
+  private waitForMore(): null {
+    this.done = true;
+    return null;
   }
 
   private streamOf(header: Context | undefined, start: number): CompiledStreamClass {
@@ -308,7 +336,8 @@ export class StreamReader {
     const c = this.cursor;
     const stream = this.streamClass as CompiledStreamClass;
     const startBits = c.posBits;
-    let what = 'event';
+    // The class once known, for the error message (built only on error: no string per event).
+    let known: CompiledEventClass | undefined;
     try {
       c.startWork();
       c.eventId = stream.implicitEventId;
@@ -316,7 +345,7 @@ export class StreamReader {
       const id = c.eventId;
       const ec = id < stream.eventsById.length ? stream.eventsById[id] : stream.events.get(id);
       if (ec === undefined) throw new DecodeError(`unknown event class id ${c.eventId} in stream class ${stream.id}`);
-      what = `${ec.name} event`;
+      known = ec;
       if (this.countOnly) {
         stream.decodeEventContext?.(c);
         ec.decodeContext?.(c);
@@ -337,6 +366,7 @@ export class StreamReader {
       }
       return new DecodedEvent(ec.name, ec.id, ec.specs, this.lastNs, this.stream, fields, context);
     } catch (error) {
+      const what = known === undefined ? 'event' : `${known.name} event`;
       const at = this.packetOffsetBytes + Math.floor(startBits / 8);
       if (!(error instanceof DecodeError)) return this.fail(asTracemarkError(error, this.file, at));
       const cutByFile = error.pastEnd && this.limitIsEndOfFile;

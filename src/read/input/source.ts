@@ -18,7 +18,16 @@ export function chunkBytesFor(streamCount: number): number {
 abstract class WindowBuffer {
   protected buffer: Buffer = Buffer.alloc(0);
 
-  constructor(readonly path: string, readonly size: number, protected readonly chunkBytes: number) {}
+  constructor(readonly path: string, private sizeBytes: number, protected readonly chunkBytes: number) {}
+
+  get size(): number {
+    return this.sizeBytes;
+  }
+
+  /** The file grew (followed while written). */
+  grow(sizeBytes: number): void {
+    if (sizeBytes > this.sizeBytes) this.sizeBytes = sizeBytes;
+  }
 
   /** How many bytes to read for a request, and a buffer big enough for them. */
   protected plan(offset: number, minBytes: number): number {
@@ -67,6 +76,15 @@ export class SyncFileSource extends WindowBuffer {
       throw ioError(this.path, error);
     }
     reader.setWindow(this.buffer, reader.needOffsetBytes, done);
+  }
+
+  /** The file's size now (it may be growing). */
+  currentSize(): number {
+    try {
+      return fstatSync(this.fd as number).size;
+    } catch (error) {
+      throw ioError(this.path, error);
+    }
   }
 
   close(): void {

@@ -1,0 +1,212 @@
+/**
+ * Following a trace while it is written (`tracemark print --follow`), like `tail -f`: each
+ * poll() reads what the files gained since the last one (new packets, metadata appended, new
+ * stream files and trace directories) and returns the events that are ready, in time order.
+ *
+ * - A packet that a file does not hold whole yet is waited for (not damage): the stream stops
+ *   before it and goes on from it once the file is longer.
+ * - The metadata is parsed again whenever its file grows; a declaration cut by the end of the
+ *   file is not damage either (the rest comes later). The metadata must be written before the
+ *   events that use it, as tracemark and LTTng do: an unknown event class is damage.
+ * - Order: every stream keeps its decoded events until they are ready. An event is ready once
+ *   every stream that is still active has read past its time (each stream's events come in
+ *   time order), so that events are printed in time order across streams. A stream that has
+ *   gained no data for `quietMs` no longer holds the others back (it may have nothing to say);
+ *   an event that it writes later, older than what was printed, is printed when read.
+ * - Losses are reported (onDiscarded) when the packet that records them is read.
+ * - Real damage (bad magic, a cut event inside a whole packet...) ends that stream; `damage`
+ *   holds it, and the other streams go on.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TracemarkError } from '../../errors/index.js';
+import { compileTrace, type CompiledTrace } from '../decode/compiled-trace.js';
+import type { TraceEvent } from '../decode/event.js';
+import { StreamReader, type StreamHooks } from '../decode/stream.js';
+import { asTracemarkError } from '../errors.js';
+import { discoverSync, type TraceLocation } from '../input/discover.js';
+import { SyncFileSource } from '../input/source.js';
+import { parseMetadata } from '../metadata/metadata.js';
+
+export interface FollowOptions extends StreamHooks {
+  /** A stream without new data for this long no longer holds the others back. Default 1000 ms. */
+  readonly quietMs?: number;
+  /** The clock, in ms (tests give their own). Default Date.now. */
+  readonly now?: () => number;
+}
+
+interface FollowedTrace {
+  readonly location: TraceLocation;
+  metadataBytes: number;
+  compiled: CompiledTrace | undefined;
+}
+
+interface FollowedStream {
+  readonly rel: string;
+  readonly reader: StreamReader;
+  readonly source: SyncFileSource;
+  readonly trace: FollowedTrace;
+  /** Decoded, not yet returned (time order: a stream's events come in order). */
+  pending: TraceEvent[];
+  /**
+   * ns up to which the stream is known: the last event read, or the end of the last packet read
+   * (packets are read whole), whichever is later; undefined before the first packet.
+   */
+  lastNs: bigint | undefined;
+  lastGrowthMs: number;
+  sizeBytes: number;
+}
+
+export class TraceFollower {
+  private readonly traces = new Map<string, FollowedTrace>();
+  private readonly streams: FollowedStream[] = [];
+  private readonly byRel = new Map<string, FollowedStream>();
+  private readonly quietMs: number;
+  private readonly now: () => number;
+  private readonly hooks: StreamHooks;
+  private closed = false;
+
+  constructor(private readonly dir: string, options: FollowOptions = {}) {
+    this.quietMs = options.quietMs ?? 1000;
+    this.now = options.now ?? Date.now;
+    const { onDiscarded, onWarning, onPacket } = options;
+    this.hooks = {
+      ...(onDiscarded === undefined ? {} : { onDiscarded }),
+      ...(onWarning === undefined ? {} : { onWarning }),
+      onPacket: (info) => {
+        const stream = this.byRel.get(info.stream);
+        if (stream !== undefined && info.endNs !== undefined && (stream.lastNs === undefined || info.endNs > stream.lastNs)) stream.lastNs = info.endNs;
+        onPacket?.(info);
+      },
+    };
+  }
+
+  /** The damage that ended streams so far (the first of them, in discovery order), if any. */
+  get damage(): TracemarkError | undefined {
+    for (const s of this.streams) if (s.reader.error !== undefined) return s.reader.error;
+    return undefined;
+  }
+
+  /** Reads what was written since the last poll; returns the events that are ready, in time order. */
+  poll(): TraceEvent[] {
+    if (this.closed) return [];
+    this.discover();
+    const now = this.now();
+    for (const stream of this.streams) this.read(stream, now);
+    // The horizon: no active stream will produce an event older than what it has read.
+    let horizon: bigint | undefined;
+    let blocked = false;
+    for (const s of this.streams) {
+      if (s.reader.error !== undefined || now - s.lastGrowthMs >= this.quietMs) continue;
+      if (s.lastNs === undefined) {
+        blocked = true; // an active stream that has shown no event yet: wait for it (or for quiet)
+        continue;
+      }
+      if (horizon === undefined || s.lastNs < horizon) horizon = s.lastNs;
+    }
+    if (blocked) return [];
+    return this.take(horizon);
+  }
+
+  /** Every event read and not returned yet, in time order (at the end of following). */
+  drain(): TraceEvent[] {
+    return this.take(undefined);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of this.streams) s.source.close();
+  }
+
+  /** Pending events at or before `horizon` (all when undefined), merged by time, then stream order. */
+  private take(horizon: bigint | undefined): TraceEvent[] {
+    const ready: { event: TraceEvent; stream: number; index: number }[] = [];
+    this.streams.forEach((s, streamIndex) => {
+      let n = 0;
+      while (n < s.pending.length && (horizon === undefined || s.pending[n].timestamp < horizon)) n++;
+      for (let i = 0; i < n; i++) ready.push({ event: s.pending[i], stream: streamIndex, index: i });
+      s.pending = n === s.pending.length ? [] : s.pending.slice(n);
+    });
+    ready.sort((a, b) => (a.event.timestamp < b.event.timestamp ? -1 : a.event.timestamp > b.event.timestamp ? 1 : a.stream - b.stream || a.index - b.index));
+    return ready.map((r) => r.event);
+  }
+
+  private discover(): void {
+    let locations: TraceLocation[];
+    try {
+      locations = discoverSync(this.dir);
+    } catch {
+      return; // no trace there yet (or the directory is being created): the next poll looks again
+    }
+    for (const location of locations) {
+      let trace = this.traces.get(location.rel);
+      if (trace === undefined) {
+        trace = { location, metadataBytes: -1, compiled: undefined };
+        this.traces.set(location.rel, trace);
+      }
+      this.loadMetadata(trace);
+      if (trace.compiled === undefined) continue;
+      for (const file of location.streams) {
+        if (this.byRel.has(file.rel)) continue;
+        let source: SyncFileSource;
+        try {
+          source = SyncFileSource.open(file.path);
+        } catch {
+          continue;
+        }
+        const reader = new StreamReader(trace.compiled, file.rel, join(this.dir, file.rel), source.size, this.hooks);
+        reader.follow = true;
+        const stream: FollowedStream = { rel: file.rel, reader, source, trace, pending: [], lastNs: undefined, lastGrowthMs: this.now(), sizeBytes: source.size };
+        this.byRel.set(file.rel, stream);
+        this.streams.push(stream);
+      }
+    }
+  }
+
+  private loadMetadata(trace: FollowedTrace): void {
+    let size: number;
+    try {
+      size = statSync(trace.location.metadataPath).size;
+    } catch {
+      return;
+    }
+    if (size === trace.metadataBytes) return;
+    let compiled: CompiledTrace;
+    try {
+      const bytes = readFileSync(trace.location.metadataPath);
+      compiled = compileTrace(parseMetadata(bytes, join(this.dir, trace.location.metadataRel)));
+    } catch {
+      return; // cut in the middle of a declaration, or being rewritten: the next poll tries again
+    }
+    if (trace.compiled === undefined) for (const w of compiled.trace.warnings) this.hooks.onWarning?.(w);
+    trace.metadataBytes = size;
+    trace.compiled = compiled;
+  }
+
+  private read(stream: FollowedStream, now: number): void {
+    if (stream.reader.error !== undefined) return;
+    let size: number;
+    try {
+      size = stream.source.currentSize();
+    } catch {
+      return;
+    }
+    if (size > stream.sizeBytes) {
+      stream.sizeBytes = size;
+      stream.lastGrowthMs = now;
+      stream.source.grow(size);
+    }
+    stream.reader.resume(stream.sizeBytes, stream.trace.compiled);
+    try {
+      for (;;) {
+        const event = stream.source.pull(stream.reader) as TraceEvent | null;
+        if (event === null) break;
+        stream.pending.push(event);
+        if (stream.lastNs === undefined || event.timestamp > stream.lastNs) stream.lastNs = event.timestamp;
+      }
+    } catch (error) {
+      if (stream.reader.error === undefined) (stream.reader as { error: TracemarkError | undefined }).error = asTracemarkError(error, stream.rel, 0);
+    }
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * Following a trace while it is written. TraceFollower driven by hand (files grown a few bytes at
+ * a time, cut packets, a stream file and a trace that appear late, a clock given by the test);
+ * and `tracemark print --follow` on a trace that a tracemark Session in another process writes,
+ * with metadata appended for a marker registered late, ended by SIGINT. Loops are bounded and
+ * nothing depends on timing (waits end on what is printed; deadlines only fail the test).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { appendFileSync, cpSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { TraceFollower, formatEvent, readTraceSync, type TraceEvent } from '../../src/read/index.js';
+import { fixture, readAllSync, scratchDir } from './helpers.js';
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const INDEX = fileURLToPath(new URL('../../src/index.js', import.meta.url));
+
+const lines = (events: readonly TraceEvent[]): string[] => events.map((e) => `${e.stream} ${formatEvent(e)}`);
+
+/** Copies the trace at `from` into `to` by growing its stream files `step` bytes at a time, polling after each step. */
+function followWhileCopying(from: string, to: string, step: number, order: 'round-robin' | 'one-after-the-other'): { events: TraceEvent[]; follower: TraceFollower } {
+  const files = readdirSync(from).filter((f) => f !== 'metadata' && statSync(join(from, f)).isFile());
+  const contents = new Map(files.map((f) => [f, readFileSync(join(from, f))]));
+  mkdirSync(to, { recursive: true });
+  let clock = 0;
+  const follower = new TraceFollower(to, { now: () => clock, quietMs: 1000 });
+  const events: TraceEvent[] = [];
+  assert.deepEqual(follower.poll(), [], 'nothing there yet');
+  writeFileSync(join(to, 'metadata'), readFileSync(join(from, 'metadata')));
+  const written = new Map(files.map((f) => [f, 0]));
+  const grow = (file: string): boolean => {
+    const all = contents.get(file) as Buffer;
+    const at = written.get(file) as number;
+    if (at >= all.length) return false;
+    appendFileSync(join(to, file), all.subarray(at, Math.min(all.length, at + step)));
+    written.set(file, Math.min(all.length, at + step));
+    return true;
+  };
+  for (let rounds = 0; rounds < 100_000; rounds++) {
+    const grew = order === 'round-robin' ? files.map(grow).some(Boolean) : files.some(grow);
+    events.push(...follower.poll());
+    assert.equal(follower.damage, undefined, 'a packet written halfway is not damage');
+    if (!grew) break;
+  }
+  clock += 5000; // every stream is quiet now: what they hold back comes out
+  events.push(...follower.poll(), ...follower.drain());
+  follower.close();
+  return { events, follower };
+}
+
+describe('TraceFollower', () => {
+  for (const [trace, step] of [['tm-basic', 37], ['gm-two-streams', 100], ['gm-packetized-compact', 999]] as const) {
+    it(`${trace}: grown ${step} bytes at a time, the same events in the same order as readTraceSync`, () => {
+      const { dir, done } = scratchDir();
+      try {
+        const { events } = followWhileCopying(fixture('good', trace), join(dir, 'trace'), step, 'round-robin');
+        assert.deepEqual(lines(events), lines(readAllSync(readTraceSync(fixture('good', trace))).events));
+      } finally {
+        done();
+      }
+    });
+  }
+
+  it('picks up a stream file that appears later (its older events are printed when read)', () => {
+    const { dir, done } = scratchDir();
+    try {
+      const { events } = followWhileCopying(fixture('good', 'gm-two-streams'), join(dir, 'trace'), 512, 'one-after-the-other');
+      const all = readAllSync(readTraceSync(fixture('good', 'gm-two-streams'))).events;
+      assert.deepEqual(lines(events).sort(), lines(all).sort());
+      assert.ok(events.some((e) => e.stream === 'stream_1') && events.some((e) => e.stream === 'stream_0'));
+    } finally {
+      done();
+    }
+  });
+
+  it('picks up a trace directory that appears later, and reports real damage', () => {
+    const { dir, done } = scratchDir();
+    try {
+      let clock = 0;
+      const follower = new TraceFollower(dir, { now: () => clock });
+      cpSync(fixture('good', 'gm-two-traces', 'a'), join(dir, 'a'), { recursive: true });
+      const first = follower.poll();
+      cpSync(fixture('good', 'gm-two-traces', 'b'), join(dir, 'b'), { recursive: true });
+      clock += 5000;
+      const events = [...first, ...follower.poll(), ...follower.drain()];
+      assert.deepEqual(lines(events).sort(), lines(readAllSync(readTraceSync(fixture('good', 'gm-two-traces'))).events).sort());
+      // A byte flip in the magic of a whole packet is damage, not a packet being written.
+      const stream = readdirSync(join(dir, 'b')).find((f) => f !== 'metadata') as string;
+      const bytes = readFileSync(join(dir, 'b', stream));
+      appendFileSync(join(dir, 'b', stream), Buffer.concat([Buffer.from([0xde, 0xad, 0xbe, 0xef]), bytes.subarray(4)]));
+      follower.poll();
+      assert.equal(follower.damage?.code, 'ERR_TRACE_CORRUPT');
+      follower.close();
+    } finally {
+      done();
+    }
+  });
+});
+
+const WRITER = `
+import { marker, Session } from ${JSON.stringify(INDEX)};
+import { createInterface } from 'node:readline';
+const tick = marker('follow:tick', 'n %u');
+const session = new Session({ output: process.argv[2], flushIntervalMs: 20 });
+session.enable('follow:*');
+session.start();
+let n = 0;
+const batch = (count) => { for (let i = 0; i < count; i++) tick(n++); };
+batch(100);
+process.stdout.write('batch\\n');
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line === 'late') {
+    const late = marker('follow:late', 'text %s');
+    session.enable('follow:*');
+    late('registered after the start');
+    batch(50);
+    process.stdout.write('batch\\n');
+  } else if (line === 'end') {
+    await session.close();
+    process.stdout.write('closed\\n');
+    process.exit(0);
+  }
+}
+`;
+
+/** Resolves when `text()` satisfies `ready`; rejects after `ms` (a deadline, not a timing assertion). */
+async function until(what: string, ready: () => boolean, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('tracemark print --follow', () => {
+  it('prints what a running session writes, metadata appended late included, until SIGINT (exit 0)', { timeout: 120_000 }, async () => {
+    const { dir: root, done } = scratchDir();
+    const dir = join(root, 'trace');
+    const script = join(root, 'writer.mjs');
+    writeFileSync(script, WRITER);
+    const writer = spawn(process.execPath, [script, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let writerOut = '';
+    writer.stdout.on('data', (chunk: Buffer) => { writerOut += chunk.toString(); });
+    let followed = '';
+    let followErr = '';
+    let follower: ReturnType<typeof spawn> | undefined;
+    try {
+      await until('the first batch', () => writerOut.includes('batch'));
+      follower = spawn(process.execPath, [CLI, 'print', '--follow', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      follower.stdout?.on('data', (chunk: Buffer) => { followed += chunk.toString(); });
+      follower.stderr?.on('data', (chunk: Buffer) => { followErr += chunk.toString(); });
+      const exited = new Promise<number | null>((resolve) => follower?.on('exit', (code) => resolve(code)));
+      await until('event 99 printed while the session runs', () => followed.includes(' follow:tick: n=99\n'));
+      writer.stdin.write('late\n');
+      await until('the late marker and event 149', () => followed.includes('follow:late: text="registered after the start"') && followed.includes(' n=149\n'));
+      writer.stdin.write('end\n');
+      await until('the session closed', () => writerOut.includes('closed'));
+      follower.kill('SIGINT');
+      assert.equal(await exited, 0, followErr);
+      assert.equal(followErr, '');
+      // Everything the trace holds, once, in order: what `print` shows of the finished trace.
+      const complete = readAllSync(readTraceSync(dir)).events.map((e) => formatEvent(e));
+      assert.deepEqual(followed.trimEnd().split('\n'), complete);
+      assert.equal(complete.filter((l) => l.includes('follow:tick')).length, 150);
+    } finally {
+      writer.kill();
+      follower?.kill();
+      done();
+    }
+  });
+});
