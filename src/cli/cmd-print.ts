@@ -154,7 +154,9 @@ async function followTrace(dir: string, hooks: FollowOptions, print: (event: Tra
       for (const event of follower.poll()) print(event);
       flush();
       try {
-        await sleep(FOLLOW_POLL_MS, undefined, { signal: stop.signal });
+        // Behind (a large trace being caught up with): on at once, but through the event loop,
+        // so that a signal is seen.
+        await sleep(follower.behind ? 0 : FOLLOW_POLL_MS, undefined, { signal: stop.signal });
       } catch {
         break; // aborted
       }

@@ -24,7 +24,7 @@ function read(dir: string): { events: TraceEvent[]; warnings: TraceWarning[]; er
 describe('reader corpus: what babeltrace2 reads', () => {
   const names = readdirSync(CORPUS).filter((n) => statSync(join(CORPUS, n)).isDirectory()).sort();
   it('has the traces make_reader_corpus.py writes', () => {
-    assert.deepEqual(names, ['rc-no-clock', 'rc-rotated', 'rc-two-clocks', 'rc-types-be', 'rc-types-le', 'rc-variants', 'rc-warnings']);
+    assert.deepEqual(names, ['rc-kernel', 'rc-no-clock', 'rc-rotated', 'rc-two-clocks', 'rc-types-be', 'rc-types-le', 'rc-variants', 'rc-warnings']);
   });
   for (const name of names) {
     const dir = join(CORPUS, name);

@@ -48,13 +48,28 @@ interface FollowedStream {
   readonly trace: FollowedTrace;
   /** Decoded, not yet returned (time order: a stream's events come in order). */
   pending: TraceEvent[];
-  /**
-   * ns up to which the stream is known: the last event read, or the end of the last packet read
-   * (packets are read whole), whichever is later; undefined before the first packet.
-   */
-  lastNs: bigint | undefined;
+  /** Time of the last event read (ns). */
+  lastEventNs: bigint | undefined;
+  /** timestamp_end of the last packet opened (ns). */
+  packetEndNs: bigint | undefined;
+  /** The last read went to the end of what the file holds (not stopped by the batch limit). */
+  caughtUp: boolean;
   lastGrowthMs: number;
   sizeBytes: number;
+}
+
+/** Events one stream may hold back: memory stays bounded however much the files hold. */
+const MAX_PENDING_EVENTS = 20_000;
+
+/**
+ * ns before which a stream will produce no more events: its last event; once it has read all
+ * its file holds (packets are then read whole), the end of its last packet if later.
+ */
+function knownUntil(s: FollowedStream): bigint | undefined {
+  const event = s.lastEventNs;
+  const packet = s.caughtUp ? s.packetEndNs : undefined;
+  if (event === undefined) return packet;
+  return packet !== undefined && packet > event ? packet : event;
 }
 
 export class TraceFollower {
@@ -75,7 +90,7 @@ export class TraceFollower {
       ...(onWarning === undefined ? {} : { onWarning }),
       onPacket: (info) => {
         const stream = this.byRel.get(info.stream);
-        if (stream !== undefined && info.endNs !== undefined && (stream.lastNs === undefined || info.endNs > stream.lastNs)) stream.lastNs = info.endNs;
+        if (stream !== undefined && info.endNs !== undefined) stream.packetEndNs = info.endNs;
         onPacket?.(info);
       },
     };
@@ -98,14 +113,20 @@ export class TraceFollower {
     let blocked = false;
     for (const s of this.streams) {
       if (s.reader.error !== undefined || now - s.lastGrowthMs >= this.quietMs) continue;
-      if (s.lastNs === undefined) {
+      const known = knownUntil(s);
+      if (known === undefined) {
         blocked = true; // an active stream that has shown no event yet: wait for it (or for quiet)
         continue;
       }
-      if (horizon === undefined || s.lastNs < horizon) horizon = s.lastNs;
+      if (horizon === undefined || known < horizon) horizon = known;
     }
     if (blocked) return [];
     return this.take(horizon);
+  }
+
+  /** Some stream has more to read now: poll again without waiting. */
+  get behind(): boolean {
+    return this.streams.some((s) => !s.caughtUp && s.reader.error === undefined && s.pending.length < MAX_PENDING_EVENTS);
   }
 
   /** Every event read and not returned yet, in time order (at the end of following). */
@@ -157,7 +178,7 @@ export class TraceFollower {
         }
         const reader = new StreamReader(trace.compiled, file.rel, join(this.dir, file.rel), source.size, this.hooks);
         reader.follow = true;
-        const stream: FollowedStream = { rel: file.rel, reader, source, trace, pending: [], lastNs: undefined, lastGrowthMs: this.now(), sizeBytes: source.size };
+        const stream: FollowedStream = { rel: file.rel, reader, source, trace, pending: [], lastEventNs: undefined, packetEndNs: undefined, caughtUp: false, lastGrowthMs: this.now(), sizeBytes: source.size };
         this.byRel.set(file.rel, stream);
         this.streams.push(stream);
       }
@@ -198,12 +219,17 @@ export class TraceFollower {
       stream.source.grow(size);
     }
     stream.reader.resume(stream.sizeBytes, stream.trace.compiled);
+    stream.caughtUp = false;
     try {
-      for (;;) {
+      // Bounded read-ahead: a stream holding many events back is not read further until they go.
+      while (stream.pending.length < MAX_PENDING_EVENTS) {
         const event = stream.source.pull(stream.reader) as TraceEvent | null;
-        if (event === null) break;
+        if (event === null) {
+          stream.caughtUp = true;
+          break;
+        }
         stream.pending.push(event);
-        if (stream.lastNs === undefined || event.timestamp > stream.lastNs) stream.lastNs = event.timestamp;
+        stream.lastEventNs = event.timestamp;
       }
     } catch (error) {
       if (stream.reader.error === undefined) (stream.reader as { error: TracemarkError | undefined }).error = asTracemarkError(error, stream.rel, 0);
