@@ -99,6 +99,43 @@ describe('TraceFollower', () => {
   });
 });
 
+describe('TraceFollower read-ahead', () => {
+  it('holds a bounded number of events per stream: a large trace comes in several polls', async () => {
+    const api = (await import(INDEX)) as unknown as {
+      marker(name: string, format: string): (...args: unknown[]) => void;
+      Session: new (options: { output: string }) => { enable(p: string): unknown; start(): unknown; close(): Promise<void> };
+    };
+    const big = api.marker('follow:big', 'n %u');
+    const { dir: root, done } = scratchDir();
+    const dir = join(root, 'trace');
+    try {
+      const session = new api.Session({ output: dir });
+      session.enable('follow:big');
+      session.start();
+      for (let i = 0; i < 70_000; i++) big(i);
+      await session.close();
+      let clock = 0;
+      const follower = new TraceFollower(dir, { now: () => clock });
+      clock += 5000;
+      const events: TraceEvent[] = [];
+      let polls = 0;
+      do {
+        const got = follower.poll();
+        assert.ok(got.length <= 20_000 * 2, `one poll returned ${got.length} events`);
+        events.push(...got);
+        polls++;
+      } while (follower.behind && polls < 1000);
+      events.push(...follower.poll(), ...follower.drain());
+      follower.close();
+      assert.ok(polls > 1, 'read in several polls');
+      assert.deepEqual(lines(events), lines(readAllSync(readTraceSync(dir)).events));
+      assert.equal(events.filter((e) => e.name === 'follow:big').length, 70_000);
+    } finally {
+      done();
+    }
+  });
+});
+
 const WRITER = `
 import { marker, Session } from ${JSON.stringify(INDEX)};
 import { createInterface } from 'node:readline';
