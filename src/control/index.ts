@@ -17,7 +17,7 @@ import { candidateDirs, ensurePrivateDir, socketPathIn } from './socket-dir.js';
 export interface ListenOptions {
   /** Socket directory (created 0700 if missing; refused unless ours and 0700). Default: see docs/control.md. */
   dir?: string;
-  /** Simultaneous connections; more are answered with an error and closed. Default 8. */
+  /** Simultaneous connections; more are answered with an error and closed. Default 16. */
   maxConnections?: number;
   /** Longest request in bytes. Default 65536. */
   maxRequestBytes?: number;

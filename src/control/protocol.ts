@@ -12,7 +12,7 @@ export const MAX_REQUEST_BYTES = 64 * 1024;
 export const MAX_REPLY_BYTES = 16 * 1024 * 1024;
 /** A client must complete each request within this time of the previous reply (or of connecting). */
 export const IDLE_TIMEOUT_MS = 10_000;
-export const MAX_CONNECTIONS = 8;
+export const MAX_CONNECTIONS = 16;
 
 export const COMMANDS = ['list', 'enable', 'disable', 'start', 'stop', 'snapshot', 'close'] as const;
 export type CommandName = typeof COMMANDS[number];

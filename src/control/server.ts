@@ -30,6 +30,30 @@ export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
 /** A client that reads no replies is dropped once this much output waits for it. */
 const MAX_UNREAD_REPLY_BYTES = 1024 * 1024;
 
+/**
+ * Connections over the limit still get an error reply, up to this many at a time; beyond them
+ * (a flood of connections) they are closed by the server at accept, unread and unanswered, so
+ * that a flood costs the host one close per connection and no JavaScript object.
+ */
+const REFUSAL_BACKLOG = 32;
+
+/** How long a closing connection stays, unread, for its peer to read the last reply. */
+const LAST_WORD_MS = 250;
+
+/**
+ * Ends a connection after what was written to it. Reading stops (a client still sending, say a
+ * 100 MB line, costs the host nothing more: the kernel buffer fills and the client waits), and
+ * the socket is destroyed shortly after: not at once, so that a client whose request was still
+ * on its way reads this last word instead of failing its write with EPIPE.
+ */
+function closeAfterLastWord(socket: Socket, lastWord?: string): void {
+  socket.pause();
+  socket.removeAllListeners('data');
+  if (lastWord === undefined) socket.end();
+  else socket.end(lastWord);
+  setTimeout(() => socket.destroy(), LAST_WORD_MS).unref();
+}
+
 class Connection {
   private readonly splitter: LineSplitter;
   private readonly queue: string[] = [];
@@ -140,9 +164,7 @@ class Connection {
     this.closing = true;
     this.clearTimer();
     this.queue.length = 0;
-    this.socket.end();
-    // A peer that never reads could hold the socket half-open: force it shut soon after.
-    setTimeout(() => this.socket.destroy(), 1000).unref();
+    closeAfterLastWord(this.socket);
   }
 }
 
@@ -163,6 +185,7 @@ export class ControlServer {
     });
     // After listening, errors of the server (EMFILE on accept...) must not become uncaught.
     this.server.on('error', () => {});
+    this.server.maxConnections = limits.maxConnections + REFUSAL_BACKLOG;
   }
 
   /** Binds the socket, makes it 0600, and stops it from keeping the process alive. */
@@ -215,8 +238,7 @@ export class ControlServer {
     socket.on('error', () => {}); // a peer that vanishes mid-write is not the host's problem
     socket.unref();
     if (this.closed || this.sockets.size >= this.limits.maxConnections) {
-      socket.end(encodeLine(errorReply(null, 'ERR_CONTROL', `too many control connections (at most ${this.limits.maxConnections}); disconnecting`)));
-      setTimeout(() => socket.destroy(), 1000).unref();
+      closeAfterLastWord(socket, encodeLine(errorReply(null, 'ERR_CONTROL', `too many control connections (at most ${this.limits.maxConnections}); disconnecting`)));
       return;
     }
     this.sockets.add(socket);
