@@ -62,7 +62,21 @@ export class ControlCommands {
     return this.session;
   }
 
-  async run(request: ControlRequest): Promise<Record<string, unknown>> {
+  /** The command running now (or settled): commands of every connection run one at a time. */
+  private tail: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Runs one command after those already asked for, whichever connection they came from: no
+   * interleaving of one client's `close` with another's `enable`, and ten clients asking for
+   * snapshots at once copy the rings one after the other, with the event loop free between.
+   */
+  run(request: ControlRequest): Promise<Record<string, unknown>> {
+    const result = this.tail.then(() => this.runNow(request));
+    this.tail = result.catch(() => {});
+    return result;
+  }
+
+  private async runNow(request: ControlRequest): Promise<Record<string, unknown>> {
     switch (request.cmd) {
       case 'list':
         return this.list();

@@ -33,6 +33,8 @@ const timerDrift = new Samples();
 const httpTime = new Samples();
 let fired = 0;
 let httpErrors = 0;
+let cpuSince = process.cpuUsage();
+let wallSince = performance.now();
 
 const idleTimeoutMs = Number(process.env.CONTROL_IDLE_MS ?? '') || undefined;
 const control = await listen({ ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }) });
@@ -72,7 +74,10 @@ function report(): string {
   // Run with --expose-gc by the soak: the heap figure is then what stays, not what waits for GC.
   (globalThis as { gc?: () => void }).gc?.();
   const memory = process.memoryUsage();
+  const cpu = process.cpuUsage(cpuSince);
   return JSON.stringify({
+    // The host's CPU (all its threads) as a share of one core since the last reset.
+    cpuShare: (cpu.user + cpu.system) / 1000 / Math.max(1, performance.now() - wallSince),
     timerDrift: timerDrift.summary(),
     http: httpTime.summary(),
     httpErrors,
@@ -95,6 +100,8 @@ process.stdin.on('data', (chunk: string) => {
       timerDrift.values = [];
       httpTime.values = [];
       httpErrors = 0;
+      cpuSince = process.cpuUsage();
+      wallSince = performance.now();
       process.stdout.write('reset\n');
     } else if (command === 'report') {
       process.stdout.write(`${report()}\n`);
