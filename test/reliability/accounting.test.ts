@@ -1,5 +1,6 @@
 /**
- * The accounting soak of bench/soak/accounting.ts, short (issue 12, section 3): per channel,
+ * The accounting soak of bench/soak/accounting.ts, short (issue 12, section 3): per channel (and
+ * per worker thread),
  * written + discarded == fired exactly while rules and tracing.enabled flip from timers, and
  * babeltrace2 reads back exactly the counted events and losses. `npm run soak` runs it 60 s.
  */
@@ -7,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { accountingSoak } from '../../bench/soak/accounting.js';
 
-test('3 s of toggling: every event is written or counted as discarded, and babeltrace2 agrees', async () => {
+test('3 s of toggling, two worker threads firing too: every event is written or counted as discarded, per channel and per thread, and babeltrace2 agrees', async () => {
   const result = await accountingSoak(3000, 7);
   assert.deepEqual(result.failures, []);
   assert.equal(result.channels.length, 4);
@@ -15,4 +16,7 @@ test('3 s of toggling: every event is written or counted as discarded, and babel
   assert.ok(result.channels.every((c) => c.fired > 0), JSON.stringify(result.channels));
   assert.ok(result.channels.some((c) => c.discarded > 0), 'tiny channels must overflow for the test to mean anything');
   assert.ok(result.snapshots >= 2 && result.snapshotsChecked === result.snapshots);
+  // Per worker thread and trace (2 threads x 2 traces), each within its own count.
+  assert.equal(result.threads.length, 4);
+  assert.ok(result.threads.every((t) => t.ok && t.expected > 0), JSON.stringify(result.threads));
 });
