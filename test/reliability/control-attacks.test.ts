@@ -22,9 +22,14 @@ test('attacks on the control socket: the host lives, serves, answers each with a
   assert.deepEqual(result.failures, []);
   assert.equal(result.rows.length, 6);
   for (const row of result.rows) assert.ok(row.cases > 0, `${row.attack}: ${row.outcome}`);
+  // How many connections overlap depends on the machine's speed: only the sums are fixed.
   const [flood, slow] = result.rows;
-  assert.match(flood.outcome, /^16 served, \d+ refused/);
-  assert.match(slow.outcome, /^16 cut at the idle timeout/);
+  const [served, refused, dropped] = (/^(\d+) served, (\d+) refused .*, (\d+) dropped/.exec(flood.outcome) ?? []).slice(1).map(Number);
+  assert.equal(served + refused + dropped, CI_COUNTS.connections, flood.outcome);
+  assert.ok(served >= 1, flood.outcome);
+  const [cut, turnedAway] = (/^(\d+) cut at the idle timeout .*, (\d+) refused or dropped/.exec(slow.outcome) ?? []).slice(1).map(Number);
+  assert.ok(cut >= 1 && cut <= 16, slow.outcome);
+  assert.equal(cut + turnedAway, CI_COUNTS.slowloris, slow.outcome);
   // The app fired its markers all along.
   assert.ok(result.rows[5].report.fired > result.baseline.fired);
 });
