@@ -254,7 +254,7 @@ async function slowloris(host: Host, counts: AttackCounts): Promise<[number, str
     const reply = parse(s.lines[0]);
     const message = String(reply.message ?? '');
     if (/no complete request within/.test(message)) timedOut++;
-    else if (/too many control connections/.test(message) || (s.lines.length === 0 && s.end === 'closed')) refused++;
+    else if (/too many control connections/.test(message) || (s.lines.length === 0 && s.end !== 'timeout')) refused++; // refused, or dropped at accept (then its next byte gets EPIPE)
     else problems.push(`slowloris: unexpected ${JSON.stringify(s).slice(0, 200)}`);
   }
   const longest = Math.max(...closedAfter);
