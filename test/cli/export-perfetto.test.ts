@@ -62,6 +62,49 @@ test('descriptors for the process and its thread; every event on the thread trac
   });
   assert.deepEqual(instants[0].args, { len: 1500n, proto: 'tcp', big: 2n ** 64n - 1n, neg: -5n, ratio: 0.5, payload: 'dead' });
   assert.deepEqual(instants[2].args, { len: 1n, proto: 'udp', big: 1n, neg: -1n, ratio: 0.125, payload: '' });
+  // Typed fields: trace processor's arg keys are <extension>.<field>, no debug annotation left.
+  assert.deepEqual(instants[0].argKeys, ['pf_rx.len', 'pf_rx.proto', 'pf_rx.big', 'pf_rx.neg', 'pf_rx.ratio', 'pf_rx.payload']);
+});
+
+test('the trace carries the schema of its typed fields: one TrackEvent extension per marker, in the range for third parties', () => {
+  const trace = exportPerfetto(dir);
+  const byName = new Map([...trace.extensions.values()].map((e) => [e.name, e]));
+  const rx = byName.get('pf_rx');
+  assert.ok(rx !== undefined, [...byName.keys()].join());
+  assert.equal(rx.extendee, '.perfetto.protos.TrackEvent');
+  assert.deepEqual(rx.fields, { len: 'uint64', proto: 'string', big: 'uint64', neg: 'sint64', ratio: 'double', payload: 'string' });
+  assert.deepEqual([...byName.keys()].sort(), ['pf_rx', 'pfreq_begin', 'pfreq_end', 'pfstep_begin', 'pfstep_end']);
+  for (const e of trace.extensions.values()) assert.ok(e.number >= 9900 && e.number <= 10000, String(e.number));
+  // Each schema comes before the first event that uses it (the decoder reports any other order).
+  assert.deepEqual(trace.problems, []);
+});
+
+test('past 101 markers, and for exact values a type cannot hold, fields stay debug annotations: nothing is lost', async () => {
+  const many = join(work.path, 'many-markers');
+  const fire = Array.from({ length: 103 }, (_, i) => marker(`pfmany:m${i}`, 'i %d v %g'));
+  const session = new Session({ output: many });
+  session.enable('pfmany:*');
+  session.start();
+  fire.forEach((f, i) => f(-i, i === 0 || i === 102 ? -0 : i / 2));
+  await session.close();
+  const trace = exportPerfetto(many);
+  assert.deepEqual(trace.problems, []);
+  assert.equal(trace.extensions.size, 101);
+  const events = trace.events.filter((e) => e.name?.startsWith('pfmany:'));
+  assert.equal(events.length, 103);
+  const read = [...readTraceSync(many)].filter((e) => e.name.startsWith('pfmany:'));
+  events.forEach((e, i) => {
+    assert.equal(e.name, read[i].name);
+    assert.equal(e.args.i, BigInt(read[i].fields.i as number));
+    // An annotation writes a whole double as an integer (the same number).
+    assert.ok(Object.is(typeof e.args.v === 'bigint' ? Number(e.args.v) : e.args.v, read[i].fields.v), `${e.name}: ${String(e.args.v)}`);
+  });
+  for (const name of ['pfmany:m0', 'pfmany:m102']) assert.ok(Object.is(events.find((e) => e.name === name)?.args.v, -0), `${name}: -0 stays -0 (a double)`);
+  const typed = events.filter((e) => e.argKeys[0].startsWith('pfmany_'));
+  const annotated = events.filter((e) => e.argKeys[0].startsWith('debug.'));
+  assert.equal(typed.length, 101);
+  assert.equal(annotated.length, 2);
+  assert.deepEqual(annotated[0].argKeys, ['debug.i', 'debug.v']);
 });
 
 test('span pairs: nested slices on the thread track, span_id slices on lanes of the process', () => {
@@ -81,13 +124,32 @@ test('span pairs: nested slices on the thread track, span_id slices on lanes of 
   assert.equal(ends.find((e) => e.trackUuid === b.trackUuid)?.args.status, 404n);
 });
 
-test('names, field names and short strings are interned once per sequence', () => {
+test('event names are interned, field names said once (in the schema), repeated longer strings interned', async () => {
+  const logDir = join(work.path, 'log');
+  const log = marker('pf:log', 'n %u msg %s tag %s');
+  const session = new Session({ output: logDir });
+  session.enable('pf:log');
+  session.start();
+  for (let i = 0; i < 200; i++) log(i, i % 2 === 0 ? 'a-longer-repeated-message' : 'another-long-message', i % 2 === 0 ? 'abc' : 'cde');
+  await session.close();
   const out = join(work.path, 'interned.pftrace');
-  assert.equal(tracemark(['export', dir, '--format', 'perfetto', '-o', out]).status, 0);
+  assert.equal(tracemark(['export', logDir, '--format', 'perfetto', '-o', out]).status, 0);
   const text = readFileSync(out).toString('latin1');
-  assert.equal(text.split('pf:rx').length - 1, 1);
-  assert.equal(text.split('proto').length - 1, 1);
-  assert.equal(text.split('udp').length - 1, 1);
+  const count = (s: string): number => text.split(s).length - 1;
+  assert.equal(count('pf:log'), 1);
+  assert.equal(count('a-longer-repeated-message'), 1);
+  assert.equal(count('another-long-message'), 1);
+  assert.equal(count('msg'), 1);
+  // Short strings are cheaper inline (2 bytes and the text) than as an interned annotation (7+).
+  assert.equal(count('abc'), 100);
+  const trace = decodePerfetto(readFileSync(out));
+  assert.deepEqual(trace.problems, []);
+  const events = trace.events.filter((e) => e.name === 'pf:log');
+  assert.equal(events.length, 200);
+  assert.deepEqual(events[1].args, { n: 1n, msg: 'another-long-message', tag: 'cde' });
+  // One key per field for every event of the marker: the choice is made once per marker.
+  assert.deepEqual(events[0].argKeys, ['pf_log.n', 'pf_log.tag', 'debug.msg']);
+  assert.ok(events.every((e) => e.argKeys.join() === events[0].argKeys.join()));
 });
 
 test('lost events: slices over the lost time on a lost-events track', async () => {

@@ -1,10 +1,13 @@
 /**
  * Reads a Perfetto trace as the format defines it, with a general protobuf decoder (protobufjs)
  * and a schema written from Perfetto's .proto files: sequences, incremental state (interning,
- * TracePacketDefaults, incremental clocks), tracks. Shared by the export and bench checks.
+ * TracePacketDefaults, incremental clocks), tracks, and TrackEvent extension fields read with
+ * the schema the trace itself carries (ExtensionDescriptor packets, loaded with protobufjs's
+ * descriptor support), as trace processor reads them. Shared by the export and bench checks.
  */
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
+import 'protobufjs/ext/descriptor/index.js';
 import { ROOT } from './helpers.js';
 
 export interface DecodedTrackEvent {
@@ -13,7 +16,20 @@ export interface DecodedTrackEvent {
   type: string;
   trackUuid: string;
   name: string | undefined;
+  /** Field name → value, from extension fields and debug annotations alike. */
   args: Record<string, unknown>;
+  /** The arg keys trace processor gives them: `<extension>.<field>` or `debug.<name>`. */
+  argKeys: string[];
+}
+
+export interface DecodedExtension {
+  /** The extension field's name and number on perfetto.protos.TrackEvent. */
+  name: string;
+  number: number;
+  extendee: string;
+  /** Field name → protobuf type name (sint64, uint64, double, string). */
+  fields: Record<string, string>;
+  type: protobuf.Type;
 }
 
 export interface DecodedTrack {
@@ -28,6 +44,7 @@ export interface DecodedTrace {
   packets: number;
   tracks: Map<string, DecodedTrack>;
   events: DecodedTrackEvent[];
+  extensions: Map<number, DecodedExtension>;
   /** Problems a reader would report: an iid used before its definition, a negative delta... */
   problems: string[];
 }
@@ -46,15 +63,57 @@ interface SequenceState {
 
 let traceType: protobuf.Type | undefined;
 
+/** The fields of a message's wire bytes, with protobufjs's reader: [field number, its bytes (wire type 2) or undefined]. */
+function rawFields(bytes: Uint8Array): [number, Uint8Array | undefined][] {
+  const reader = protobuf.Reader.create(bytes);
+  const out: [number, Uint8Array | undefined][] = [];
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32();
+    if ((tag & 7) === 2) out.push([tag >>> 3, reader.bytes()]);
+    else {
+      reader.skipType(tag & 7);
+      out.push([tag >>> 3, undefined]);
+    }
+  }
+  return out;
+}
+
+const TYPE_NAMES: Record<number, string> = { 1: 'double', 3: 'int64', 4: 'uint64', 8: 'bool', 9: 'string', 11: 'message', 12: 'bytes', 13: 'uint32', 17: 'sint32', 18: 'sint64' };
+
+/** The TrackEvent extensions a FileDescriptorSet declares, with the protobufjs type of each. */
+function extensionsOf(set: Uint8Array, into: Map<number, DecodedExtension>, problems: string[]): void {
+  const descriptor = (protobuf as unknown as { descriptor: { FileDescriptorSet: protobuf.Type } }).descriptor;
+  const files = descriptor.FileDescriptorSet.toObject(descriptor.FileDescriptorSet.decode(set)) as Obj;
+  // The message types alone (protobufjs would look for the extendee, TrackEvent, in this root):
+  // the extensions themselves are read from the descriptor below.
+  const typesOnly = { file: ((files.file ?? []) as Obj[]).map((f) => ({ ...f, messageType: ((f.messageType ?? []) as Obj[]).map((m) => ({ ...m, extension: [] })) })) };
+  const root = (protobuf.Root as unknown as { fromDescriptor(d: unknown): protobuf.Root }).fromDescriptor(typesOnly);
+  for (const file of (files.file ?? []) as Obj[]) {
+    for (const message of (file.messageType ?? []) as Obj[]) {
+      for (const ext of (message.extension ?? []) as Obj[]) {
+        const typeName = String(ext.typeName).replace(/^\./, '');
+        const type = root.lookupType(typeName);
+        const fields: Record<string, string> = {};
+        for (const f of (message.field ?? []) as Obj[]) fields[f.name] = TYPE_NAMES[f.type] ?? String(f.type);
+        if (into.has(ext.number)) problems.push(`extension ${ext.number} declared twice`);
+        into.set(ext.number, { name: ext.name, number: ext.number, extendee: ext.extendee, fields, type });
+      }
+    }
+  }
+}
+
 export function decodePerfetto(bytes: Uint8Array): DecodedTrace {
   traceType ??= protobuf.loadSync(join(ROOT, 'test', 'fixtures', 'perfetto', 'perfetto-subset.proto')).lookupType('perfetto.protos.Trace');
-  const trace = traceType.toObject(traceType.decode(bytes), { longs: String, enums: String, bytes: String }) as Obj;
-  const packets = (trace.packet ?? []) as Obj[];
+  const packetType = traceType.lookup('TracePacket') as protobuf.Type;
+  const rawPackets = rawFields(bytes).filter(([n]) => n === 1).map(([, b]) => b!);
+  const packets = rawPackets.map((raw) => packetType.toObject(packetType.decode(raw), { longs: String, enums: String, bytes: String }) as Obj);
+  const extensions = new Map<number, DecodedExtension>();
   const tracks = new Map<string, DecodedTrack>();
   const events: DecodedTrackEvent[] = [];
   const problems: string[] = [];
   const states = new Map<number, SequenceState>();
-  for (const p of packets) {
+  for (let k = 0; k < packets.length; k++) {
+    const p = packets[k];
     const seqId = p.trustedPacketSequenceId as number | undefined;
     if (seqId === undefined) { problems.push('packet without trusted_packet_sequence_id'); continue; }
     let state = states.get(seqId);
@@ -63,6 +122,7 @@ export function decodePerfetto(bytes: Uint8Array): DecodedTrace {
       states.set(seqId, state);
     }
     if (((p.sequenceFlags ?? 0) & 2) !== 0 && !state.cleared) problems.push(`sequence ${seqId} needs incremental state before it was cleared`);
+    if (p.extensionDescriptor?.extensionSet !== undefined) extensionsOf(Buffer.from(p.extensionDescriptor.extensionSet, 'base64'), extensions, problems);
     if (p.tracePacketDefaults !== undefined) {
       state.clockId = p.tracePacketDefaults.timestampClockId;
       state.defaultTrack = p.tracePacketDefaults.trackEventDefaults?.trackUuid;
@@ -79,6 +139,8 @@ export function decodePerfetto(bytes: Uint8Array): DecodedTrace {
     if (te === undefined) continue;
     const clock = p.timestampClockId ?? state.clockId;
     let ts = BigInt(p.timestamp ?? '0');
+    // A packet that uses the sequence's state (defaults, interning, its clock) after a clear only.
+    if (!state.cleared) problems.push(`sequence ${seqId} uses incremental state before it was cleared`);
     if (clock !== undefined && state.incremental.has(clock)) {
       ts = state.incremental.get(clock)! + ts;
       state.incremental.set(clock, ts);
@@ -89,9 +151,23 @@ export function decodePerfetto(bytes: Uint8Array): DecodedTrace {
       if (name === undefined) problems.push(`name iid ${te.nameIid} undefined on sequence ${seqId}`);
     }
     const args: Record<string, unknown> = {};
+    const argKeys: string[] = [];
+    const rawEvent = rawFields(rawPackets[k]).find(([n]) => n === 11)?.[1];
+    for (const [n, b] of rawEvent === undefined ? [] : rawFields(rawEvent)) {
+      if (n < 1000) continue;
+      const ext = extensions.get(n);
+      if (ext === undefined || b === undefined) { problems.push(`TrackEvent field ${n} with no extension declared before it`); continue; }
+      const values = ext.type.toObject(ext.type.decode(b), { longs: String }) as Obj;
+      for (const [key, value] of Object.entries(values)) {
+        const kind = ext.fields[key];
+        args[key] = kind === 'sint64' || kind === 'uint64' || kind === 'int64' ? BigInt(value as string) : value;
+        argKeys.push(`${ext.name}.${key}`);
+      }
+    }
     for (const a of (te.debugAnnotations ?? []) as Obj[]) {
       const key: string | undefined = a.name ?? state.annotationNames.get(a.nameIid);
       if (key === undefined) { problems.push(`annotation name iid ${a.nameIid} undefined`); continue; }
+      argKeys.push(`debug.${key}`);
       if (a.stringValueIid !== undefined) {
         const s = state.strings.get(a.stringValueIid);
         if (s === undefined) problems.push(`string iid ${a.stringValueIid} undefined`);
@@ -105,7 +181,7 @@ export function decodePerfetto(bytes: Uint8Array): DecodedTrace {
     const trackUuid = te.trackUuid ?? state.defaultTrack;
     if (trackUuid === undefined) problems.push('track event without a track');
     else if (!tracks.has(trackUuid)) problems.push(`track ${trackUuid} used before its descriptor`);
-    events.push({ sequence: seqId, timestampNs: ts, type: te.type, trackUuid, name, args });
+    events.push({ sequence: seqId, timestampNs: ts, type: te.type, trackUuid, name, args, argKeys });
   }
-  return { packets: packets.length, tracks, events, problems };
+  return { packets: packets.length, tracks, events, extensions, problems };
 }

@@ -10,10 +10,16 @@
  * - one sequence per thread: its first packet clears the incremental state, sets a
  *   sequence-scoped incremental clock (ClockSnapshot clock 64, is_incremental: each timestamp is
  *   the delta from the packet before) and TracePacketDefaults (that clock, the thread's track).
- *   Event packets then carry SEQ_NEEDS_INCREMENTAL_STATE, a delta timestamp, and a TrackEvent
- *   with interned names (EventName), interned debug annotation names (DebugAnnotationName)
- *   and interned short string values (InternedString), each defined in the InternedData of the
- *   first packet of the sequence that uses it.
+ *   Event packets then carry a delta timestamp and a TrackEvent with an interned name
+ *   (EventName, defined in the InternedData of the first packet of the sequence that uses it)
+ *   and the fields as one typed extension message per marker (typed-fields.ts: the schema is
+ *   an ExtensionDescriptor packet before the marker's first event), or as debug annotations
+ *   with interned names and string values where a field cannot be typed.
+ *   They do not set SEQ_NEEDS_INCREMENTAL_STATE (2 bytes per event): the flag only tells a
+ *   reader to skip the packet when the sequence's state was lost (a ring buffer that
+ *   overwrote the packet that cleared it); this file is written whole, every sequence's first
+ *   packet clears the state before anything uses it, so no reader ever has to skip one.
+ *   Byte accounting of the benchmark event: BENCHMARKS.md, "Export and view".
  * - events → TYPE_INSTANT; nested span pairs → TYPE_SLICE_BEGIN/END on the thread track;
  *   span_id pairs → BEGIN/END on a lane track of their process (lanes keep overlapping spans
  *   apart, as Perfetto requires slices on one track to nest).
@@ -23,6 +29,7 @@ import { PendingSpans, SpanRoles, SpanStacks, spanIdOf } from '../../timeline/sp
 import { TrackMap, type ProcessTrack, type ThreadTrack } from '../../timeline/tracks.js';
 import { hex, jsonValue } from '../json-values.js';
 import { ProtoWriter } from './proto-writer.js';
+import { TypedFields } from './typed-fields.js';
 
 // TracePacket (trace_packet.proto)
 const PACKET_TIMESTAMP = 8;
@@ -33,8 +40,10 @@ const PACKET_SEQUENCE_FLAGS = 13;
 const PACKET_CLOCK_SNAPSHOT = 6;
 const PACKET_DEFAULTS = 59;
 const PACKET_TRACK_DESCRIPTOR = 60;
+const PACKET_EXTENSION_DESCRIPTOR = 72;
+/** ExtensionDescriptor.extension_set (a FileDescriptorSet). */
+const EXTENSION_SET = 1;
 const SEQ_INCREMENTAL_STATE_CLEARED = 1;
-const SEQ_NEEDS_INCREMENTAL_STATE = 2;
 // TracePacketDefaults / TrackEventDefaults
 const DEFAULTS_CLOCK_ID = 58;
 const DEFAULTS_TRACK_EVENT = 11;
@@ -145,6 +154,7 @@ export class PerfettoTraceWriter {
   private readonly lanes = new Map<string, Lane[]>();
   private readonly stacks = new SpanStacks<OpenSlice>();
   private readonly pending = new PendingSpans<OpenSlice>();
+  private readonly typed = new TypedFields((set) => this.emit(this.metaPacket().message(PACKET_EXTENSION_DESCRIPTOR, this.scratch.reset().message(EXTENSION_SET, set))));
   private nextLaneUuid = 3_000_000_000;
   private metaStarted = false;
   private closed = false;
@@ -248,7 +258,8 @@ export class PerfettoTraceWriter {
   private value(a: ProtoWriter, seq: Sequence | undefined, value: unknown): void {
     switch (typeof value) {
       case 'number':
-        if (Number.isSafeInteger(value)) a.int64(ANNOTATION_INT, value);
+        // -0 is a double (an integer field would make it 0).
+        if (Number.isSafeInteger(value) && !Object.is(value, -0)) a.int64(ANNOTATION_INT, value);
         else a.double(ANNOTATION_DOUBLE, value);
         return;
       case 'bigint':
@@ -278,8 +289,10 @@ export class PerfettoTraceWriter {
   }
 
   /** One TrackEvent packet on the thread's sequence. */
-  private trackEventPacket(thread: ThreadTrack, atNs: bigint, type: number, name: string | undefined, fields: Record<string, unknown> | undefined, trackUuid?: number): void {
+  private trackEventPacket(thread: ThreadTrack, atNs: bigint, type: number, name: string | undefined, fields: Record<string, unknown> | undefined, trackUuid?: number, source?: TraceEvent): void {
     const seq = this.sequence(thread, atNs);
+    // The schema of the event's fields (its own packet, once per marker) comes before the event.
+    const layout = source !== undefined && source.fields === fields ? this.typed.layout(source) : null;
     this.interned.reset();
     const te = this.trackEvent.reset().uint(EVENT_TYPE, type);
     if (trackUuid !== undefined) te.uint(EVENT_TRACK_UUID, trackUuid);
@@ -291,14 +304,14 @@ export class PerfettoTraceWriter {
       }
       te.uint(EVENT_NAME_IID, iid);
     }
-    if (fields !== undefined) for (const key in fields) this.annotate(seq, key, fields[key]);
+    if (fields !== undefined && layout !== null) this.typed.write(te, layout, fields, (key, value) => this.annotate(seq, key, value));
+    else if (fields !== undefined) for (const key in fields) this.annotate(seq, key, fields[key]);
     // Times on a sequence only grow (one stream file's events are in order); never a negative delta.
     const delta = atNs > seq.lastNs ? atNs - seq.lastNs : 0n;
     seq.lastNs += delta;
     const p = this.packet.reset()
       .int64(PACKET_TIMESTAMP, Number(delta))
-      .uint(PACKET_SEQUENCE_ID, seq.id)
-      .uint(PACKET_SEQUENCE_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE);
+      .uint(PACKET_SEQUENCE_ID, seq.id);
     if (this.interned.length > 0) p.message(PACKET_INTERNED_DATA, this.interned);
     p.message(PACKET_TRACK_EVENT, te);
     this.emit(p);
@@ -325,7 +338,7 @@ export class PerfettoTraceWriter {
     const thread = this.tracks.thread(event.stream, event.context);
     const role = this.roles.of(event.name);
     if (role === undefined) {
-      this.trackEventPacket(thread, event.timestamp, TYPE_INSTANT, event.name, event.fields);
+      this.trackEventPacket(thread, event.timestamp, TYPE_INSTANT, event.name, event.fields, undefined, event);
       return;
     }
     if (role.byId) {
@@ -334,30 +347,30 @@ export class PerfettoTraceWriter {
         const lane = this.lane(thread.process, role.prefix);
         // A span begun again under the same id, or past the bound, never ends: its lane stays taken.
         this.pending.begin(key, { prefix: role.prefix, trackUuid: lane.uuid, lane });
-        this.trackEventPacket(thread, event.timestamp, TYPE_SLICE_BEGIN, role.prefix, event.fields, lane.uuid);
+        this.trackEventPacket(thread, event.timestamp, TYPE_SLICE_BEGIN, role.prefix, event.fields, lane.uuid, event);
         return;
       }
       const span = this.pending.end(key);
       if (span === undefined) {
-        this.trackEventPacket(thread, event.timestamp, TYPE_INSTANT, event.name, event.fields);
+        this.trackEventPacket(thread, event.timestamp, TYPE_INSTANT, event.name, event.fields, undefined, event);
         return;
       }
-      this.trackEventPacket(thread, event.timestamp, TYPE_SLICE_END, undefined, event.fields, span.trackUuid);
+      this.trackEventPacket(thread, event.timestamp, TYPE_SLICE_END, undefined, event.fields, span.trackUuid, event);
       if (span.lane !== undefined) span.lane.busy = false;
       return;
     }
     if (role.role === 'begin') {
       this.stacks.open(thread, { prefix: role.prefix, trackUuid: PerfettoTraceWriter.threadUuid(thread) });
-      this.trackEventPacket(thread, event.timestamp, TYPE_SLICE_BEGIN, role.prefix, event.fields);
+      this.trackEventPacket(thread, event.timestamp, TYPE_SLICE_BEGIN, role.prefix, event.fields, undefined, event);
       return;
     }
     const closed = this.stacks.close(thread, role.prefix);
     if (closed.length === 0) {
-      this.trackEventPacket(thread, event.timestamp, TYPE_INSTANT, event.name, event.fields);
+      this.trackEventPacket(thread, event.timestamp, TYPE_INSTANT, event.name, event.fields, undefined, event);
       return;
     }
     for (let i = 0; i < closed.length; i++) {
-      this.trackEventPacket(thread, event.timestamp, TYPE_SLICE_END, undefined, i === closed.length - 1 ? event.fields : { unfinished: true });
+      this.trackEventPacket(thread, event.timestamp, TYPE_SLICE_END, undefined, i === closed.length - 1 ? event.fields : { unfinished: true }, undefined, event);
     }
   }
 

@@ -74,6 +74,18 @@ export class ProtoWriter {
     return this;
   }
 
+  /** sint64 (zigzag: small negative numbers stay short), from a bigint or a safe integer. */
+  sint64(field: number, value: bigint | number): this {
+    this.tag(field, WIRE_VARINT);
+    // 2|v| + 1 is exact in a double only below 2^53: larger magnitudes go through bigint.
+    if (typeof value === 'number' && value < 2 ** 52 && value > -(2 ** 52)) this.rawVarint(value >= 0 ? value * 2 : -value * 2 - 1);
+    else {
+      const v = BigInt(value);
+      this.rawVarint64(BigInt.asUintN(64, (v << 1n) ^ (v >> 63n)));
+    }
+    return this;
+  }
+
   bool(field: number, value: boolean): this {
     return this.uint(field, value ? 1 : 0);
   }
