@@ -6,10 +6,11 @@
  * Runs the CLI as child processes (`/usr/bin/time` gives their max RSS), one after the other.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recordToDisk } from './disk.js';
+import { perfettoByteAccounting } from './perfetto-bytes.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
@@ -29,20 +30,27 @@ function timed(args: string[], out: string | undefined): Run {
   return { seconds, maxRssMiB: rssKiB / 1024, bytes: out === undefined ? 0 : statSync(out).size };
 }
 
-async function pageLoad(file: string): Promise<{ readyMs: number; drawMs: number; errors: number }> {
+interface PageLoad { firstFrameMs: number; readyMs: number; drawMs: number; errors: number }
+
+/** One load in a fresh browser: ms from navigation start to the first frame and to everything loaded. */
+async function pageLoad(file: string): Promise<PageLoad> {
   const { openBrowser } = await import('../test/view/browser.js');
   const b = await openBrowser();
   try {
-    const start = Date.now();
-    await b.page.goto(`file://${file}`, { timeout: 300_000 });
+    await b.page.goto(`file://${file}`, { timeout: 300_000, waitUntil: 'commit' });
     await b.page.waitForSelector('body[data-ready="true"]', { timeout: 300_000 });
-    const readyMs = Date.now() - start;
-    const drawMs = await b.page.evaluate(() => (globalThis as unknown as { tracemarkView: { lastDrawMs(): number } }).tracemarkView.lastDrawMs());
-    return { readyMs, drawMs, errors: b.errors.length };
+    const t = await b.page.evaluate(() => {
+      const v = (globalThis as unknown as { tracemarkView: { firstFrameMs: number; readyAtMs: number; lastDrawMs(): number } }).tracemarkView;
+      return { firstFrameMs: v.firstFrameMs, readyMs: v.readyAtMs, drawMs: v.lastDrawMs() };
+    });
+    return { ...t, errors: b.errors.length };
   } finally {
     await b.close();
   }
 }
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const LOADS = 3;
 
 export async function viewBenchmarks(counts: readonly number[] = [1_000_000, 10_000_000]): Promise<void> {
   console.log('\n## Export and view of the benchmark event (`a %d b %d c %ld s %s`)');
@@ -50,6 +58,7 @@ export async function viewBenchmarks(counts: readonly number[] = [1_000_000, 10_
   console.log('| events | command | wall s | ratio to print | max RSS MiB | output bytes/event |');
   console.log('|---|---|---|---|---|---|');
   const loads: string[] = [];
+  const accounting: [number, ReturnType<typeof perfettoByteAccounting>][] = [];
   for (const count of counts) {
     const recorded = await recordToDisk(count, true);
     const dir = recorded.dir;
@@ -66,19 +75,29 @@ export async function viewBenchmarks(counts: readonly number[] = [1_000_000, 10_
       for (const [label, args, out] of cases) {
         const r = timed(args, out);
         console.log(`| ${n.toLocaleString('en')} | ${label} | ${r.seconds.toFixed(2)} | ${(r.seconds / print.seconds).toFixed(2)} | ${r.maxRssMiB.toFixed(0)} | ${(r.bytes / n).toFixed(1)} |`);
+        if (label === 'export --format perfetto') accounting.push([n, perfettoByteAccounting(out)]);
         if (label !== 'view') rmSync(out, { force: true });
       }
       const page = join(work, 'view.html');
       if (existsSync('/usr/bin/chromium')) {
-        const load = await pageLoad(page);
-        loads.push(`| ${n.toLocaleString('en')} | ${(statSync(page).size / 1e6).toFixed(1)} MB | ${load.readyMs} | ${load.drawMs.toFixed(0)} | ${load.errors} |`);
+        const runs: PageLoad[] = [];
+        for (let i = 0; i < LOADS; i++) runs.push(await pageLoad(page));
+        const list = (pick: (r: PageLoad) => number): string => `**${median(runs.map(pick)).toFixed(0)}** (${runs.map((r) => pick(r).toFixed(0)).join(', ')})`;
+        loads.push(`| ${n.toLocaleString('en')} | ${(statSync(page).size / 1e6).toFixed(1)} MB | ${list((r) => r.firstFrameMs)} | ${list((r) => r.readyMs)} | ${median(runs.map((r) => r.drawMs)).toFixed(0)} | ${runs.reduce((e, r) => e + r.errors, 0)} | ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} |`);
       }
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
   }
-  console.log('\n## View page in headless Chromium (Debian chromium, playwright-core)');
-  console.log('| events | page size | load → first paint done, ms | one redraw of the whole trace, ms | console errors |');
-  console.log('|---|---|---|---|---|');
+  console.log('\n## Perfetto export: bytes per event, by part (the event packets walked on the wire)');
+  console.log(`| part | ${accounting.map(([n]) => n.toLocaleString('en')).join(' | ')} |`);
+  console.log(`|---|${accounting.map(() => '---|').join('')}`);
+  const partNames = [...new Set(accounting.flatMap(([, a]) => a.parts.map(([k]) => k)))];
+  for (const name of partNames) console.log(`| ${name} | ${accounting.map(([, a]) => (a.parts.find(([k]) => k === name)?.[1] ?? 0).toFixed(2)).join(' | ')} |`);
+  console.log(`| **total** | ${accounting.map(([, a]) => `**${a.bytesPerEvent.toFixed(2)}**`).join(' | ')} |`);
+  console.log(`\n## View page in headless Chromium (Debian chromium, playwright-core), ${LOADS} loads, median (each load)`);
+  console.log('ms from navigation start: first frame = every kept event drawn (zoom and pan work); loaded = field columns decoded too (hover, search).');
+  console.log('| events | page size | first frame, ms | loaded, ms | one redraw of the whole trace, ms | console errors | load average |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const line of loads) console.log(line);
 }

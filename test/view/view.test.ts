@@ -108,7 +108,8 @@ const skip = haveChromium ? false : 'no /usr/bin/chromium';
 test('the page is self-contained: one file, no external reference', () => {
   const html = readFileSync(page, 'utf8');
   assert.ok(!/\b(src|href)=["']?(https?:)?\/\//i.test(html), 'no external src/href');
-  assert.match(html, /<script id="tm-data" type="application\/octet-stream" data-encoding="deflate-raw">[A-Za-z0-9+/=]+<\/script>/, 'binary data, deflate-compressed, as base64');
+  assert.match(html, /<script id="tm-core" type="application\/octet-stream" data-encoding="deflate-raw">[A-Za-z0-9+/=]+<\/script>/, 'core data, deflate-compressed, as base64');
+  assert.match(html, /<script id="tm-fields" type="application\/octet-stream" data-encoding="deflate-raw">[A-Za-z0-9+/=]*<\/script><\/body>/, 'field columns last');
 });
 
 test('loads from file:// with no console error; tracks, markers and a known event with its formatted fields', { skip, timeout: 120_000 }, async () => {

@@ -28,7 +28,11 @@ export function viewerFormat(meta: any, sec: any): any {
     const next = new Uint32Array(markers.length);
     for (let i = 0; i < N; i++) rowOf[i] = next[evMarker[i]]++;
   }
-  const columns: any[] = markers.map((m: any) => m.fields.map((f: any) => sec[f.section]));
+  // The field columns come after the first frame (main.ts calls fieldsLoaded).
+  let columns: any[] | null = null;
+  function fieldsLoaded(): void {
+    columns = markers.map((m: any) => m.fields.map((f: any) => sec[f.section]));
+  }
   const INT_HEX: any = { '%x': 1, '%lx': 1, '%llx': 1, '%p': 1 };
   function formatNumber(v: number): string {
     if (v - v !== 0) return String(v);
@@ -36,6 +40,7 @@ export function viewerFormat(meta: any, sec: any): any {
   }
   function fieldText(m: number, f: number, row: number): string | undefined {
     const field = markers[m].fields[f];
+    if (columns === null) return undefined;
     const v = columns[m][f][row];
     if (field.kind === 'text') return v === field.missing ? undefined : str(v);
     if (v !== v) return undefined;
@@ -52,6 +57,7 @@ export function viewerFormat(meta: any, sec: any): any {
   }
   function eventLine(i: number): string {
     const m = evMarker[i];
+    if (columns === null) return markers[m].name + ' (the fields are still loading)';
     let line = '[' + isoTime(sec.ts[i]) + '] ' + markers[m].name + ':';
     markers[m].fields.forEach((field: any, f: number) => {
       const text = fieldText(m, f, rowOf[i]);
@@ -66,5 +72,5 @@ export function viewerFormat(meta: any, sec: any): any {
     if (a >= 1e3) return (ns / 1e3).toFixed(a >= 1e4 ? 2 : 3) + ' µs';
     return Math.round(ns) + ' ns';
   }
-  return { str, rowOf, columns, fieldText, eventLine, duration };
+  return { str, rowOf, columns: (): any[] | null => columns, fieldsLoaded, fieldText, eventLine, duration };
 }

@@ -5,7 +5,7 @@
  * its body but its parameters and the browser's globals, declared as `any` (the project's
  * TypeScript settings have no DOM library).
  *
- * main.ts: start-up (data → text → canvas → first frame), the interactions (hover, click,
+ * main.ts: start-up (core data → text → canvas → first frame → field columns), the interactions (hover, click,
  * wheel and drag zoom, pan, keys, histogram), the marker table, search, the summary and the
  * `window.tracemarkView` handle the tests use.
  */
@@ -14,9 +14,13 @@ declare const document: any;
 declare const window: any;
 
 export async function viewerMain(lib: any): Promise<void> {
-  const { meta, sec } = await lib.data();
+  const meta = JSON.parse(document.getElementById('tm-meta').textContent);
+  const sec: any = {};
+  // The core part (times, tracks, markers, spans, strings, histogram) is all the first frame
+  // needs; the field columns come after it in the page and are decoded once it is drawn.
+  await lib.data(meta, 'core', sec);
   const fmt = lib.format(meta, sec);
-  const { str, rowOf, columns, eventLine, duration } = fmt;
+  const { str, rowOf, eventLine, duration } = fmt;
   const ts: Float64Array = sec.ts;
   const evMarker = sec.marker;
   const N = ts.length;
@@ -200,6 +204,8 @@ export async function viewerMain(lib: any): Promise<void> {
   const results = $('results');
   function search(q: string): void {
     results.textContent = '';
+    const columns = fmt.columns();
+    if (columns === null) { results.textContent = 'the fields are still loading'; return; }
     if (q.trim() === '') { st.searchHits = null; results.dataset.count = '0'; redraw(); return; }
     const needle = q.toLowerCase();
     const nameHit = new Uint8Array(markerCount);
@@ -218,7 +224,7 @@ export async function viewerMain(lib: any): Promise<void> {
         const fields = markers[m].fields;
         const row = rowOf[i];
         for (let f = 0; f < fields.length && !ok; f++) {
-          const v = columns[m][f][row];
+          const v = columns![m][f][row];
           if (fields[f].kind === 'text') ok = v !== fields[f].missing && strHit[v] === 1;
           else ok = numeric && v === asNumber;
         }
@@ -269,9 +275,16 @@ export async function viewerMain(lib: any): Promise<void> {
   window.addEventListener('resize', () => { view.resize(); redraw(); });
   view.resize();
   view.draw();
+  const firstFrameMs = window.performance.now();
+  document.body.dataset.firstFrame = 'true';
+  if (document.readyState === 'loading') await new Promise((resolve) => document.addEventListener('DOMContentLoaded', resolve, { once: true }));
+  await lib.data(meta, 'fields', sec);
+  fmt.fieldsLoaded();
   window.tracemarkView = {
     ready: true,
-    /** ms from navigation start to the end of the first frame. */
+    /** ms from navigation start to the end of the first frame (drawn before the fields load). */
+    firstFrameMs,
+    /** ms from navigation start to the moment everything is loaded (hover shows fields, search works). */
     readyAtMs: window.performance.now(),
     get viewStart() { return st.viewStart; },
     get viewEnd() { return st.viewEnd; },
