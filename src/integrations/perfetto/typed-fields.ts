@@ -8,8 +8,11 @@
  *
  * Per event this costs 4 bytes (the extension's 3-byte tag, its length) plus 1 byte per field,
  * against 4 to 5 bytes per field for a debug annotation (its tag and length, the interned name,
- * the value's tag). Field numbers 9900-10000 are TrackEvent's range for extensions outside
- * Chrome, so 101 markers get a message; the others, fields added after a marker's first event,
+ * the value's tag). Field numbers: track_event.proto gives 1000-1999 to Chromium and
+ * 2001-2999 to Android (trace processor knows their schemas: a number of theirs would be read
+ * as their field), keeps 3000-9899 for future projects and 9900-10000 for Perfetto's own tests,
+ * the range Perfetto's extension guide uses for hand-written traces; we use it (a project may
+ * ask perfetto-dev for a subrange of its own). So 101 markers get a message; the others, fields added after a marker's first event,
  * values that do not fit the field's type and string fields whose first value is longer than
  * an interned reference costs keep debug annotations (strings interned): nothing is lost.
  */
