@@ -115,6 +115,13 @@ test('the page is self-contained: one file, no external reference', () => {
 test('loads from file:// with no console error; tracks, markers and a known event with its formatted fields', { skip, timeout: 120_000 }, async () => {
   const b = await load(page);
   assert.deepEqual(b.errors, []);
+  // The first frame came before the field columns were loaded, both marked.
+  const marks = await b.page.evaluate(() => {
+    const v = (window as unknown as { tracemarkView: { firstFrameMs: number; readyAtMs: number } }).tracemarkView;
+    return { first: v.firstFrameMs, ready: v.readyAtMs, flag: (document as unknown as { body: { dataset: Record<string, string> } }).body.dataset.firstFrame };
+  });
+  assert.equal(marks.flag, 'true');
+  assert.ok(marks.first > 0 && marks.first <= marks.ready, JSON.stringify(marks));
   const rows = await b.page.locator('#markers-body tr').evaluateAll((trs) => trs.map((tr) => [(tr as unknown as { dataset: { marker: string } }).dataset.marker, tr.children[2].textContent]));
   assert.deepEqual(new Map(rows as [string, string][]), new Map([['view:rx', '200'], ['view:tick', '200'], ['vreq:begin', '4'], ['vreq:end', '4']]));
   assert.match((await b.page.locator('#summary').textContent()) ?? '', /408 events, 4 markers, 1 tracks/);
