@@ -12,9 +12,10 @@
  * 2001-2999 to Android (trace processor knows their schemas: a number of theirs would be read
  * as their field), keeps 3000-9899 for future projects and 9900-10000 for Perfetto's own tests,
  * the range Perfetto's extension guide uses for hand-written traces; we use it (a project may
- * ask perfetto-dev for a subrange of its own). So 101 markers get a message; the others, fields added after a marker's first event,
- * values that do not fit the field's type and string fields whose first value is longer than
- * an interned reference costs keep debug annotations (strings interned): nothing is lost.
+ * ask perfetto-dev for a subrange of its own). So 101 markers get a message; the others,
+ * fields added after a marker's first event, values that do not fit the field's type and
+ * string fields whose first value is longer than an interned reference costs keep debug
+ * annotations (strings interned): nothing is lost.
  */
 import { FIELD_SPECS, type TraceEvent } from '../../read/index.js';
 import { SPECS } from '../../format/specs.js';
