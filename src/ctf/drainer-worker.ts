@@ -5,7 +5,7 @@
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { ringView, tryDrain, type RingView } from './drain.js';
-import { PortPacketSink, type PortSinkSpec } from './packet-sink.js';
+import { PortPacketSink, postMetadata, type PortSinkSpec } from './packet-sink.js';
 import { FOREIGN_RINGS_CELL, syncMetadata, type MetadataTarget } from './metadata-sync.js';
 import { CTRL } from '../ring/layout.js';
 import { writeFault } from './fault.js';
@@ -17,6 +17,8 @@ interface DrainerChannel {
   subbufSize: number;
   subbufCount: number;
   fd: number;
+  /** Stream index of a ring added later, when its packets also go to the sink. */
+  sinkIndex?: number;
 }
 
 interface DrainerData {
@@ -39,6 +41,7 @@ const rings: RingView[] = channels.map((c, index) => ringView(c.data, c.ctrl, c.
 const failed = new Set<RingView>();
 const metadataTarget: MetadataTarget | undefined = metadata === undefined ? undefined : {
   fd: metadata.fd, uuidBytes: metadata.uuidBytes, log: registryLogOf(metadata.log), cells: metadata.cells,
+  ...(sink === undefined ? {} : { emit: (packet: Uint8Array) => postMetadata(sink, packet) }),
 };
 const beforePacket = metadataTarget === undefined ? undefined : (): void => syncMetadata(metadataTarget);
 
@@ -52,7 +55,8 @@ function takeNewRings(): void {
   ringsAnnounced = announced;
   for (let message = receiveMessageOnPort(port); message !== undefined; message = receiveMessageOnPort(port)) {
     const c = message.message as DrainerChannel;
-    rings.push(ringView(c.data, c.ctrl, c.subbufSize, c.subbufCount, c.fd));
+    rings.push(ringView(c.data, c.ctrl, c.subbufSize, c.subbufCount, c.fd,
+      sink === undefined || c.sinkIndex === undefined ? null : new PortPacketSink(sink, c.sinkIndex)));
   }
 }
 

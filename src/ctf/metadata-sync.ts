@@ -17,7 +17,10 @@ export const METADATA_CELLS = Object.freeze({ entriesWritten: 0, offsetBytes: 1 
 export const FOREIGN_RINGS_CELL = 2;
 
 export interface MetadataTarget {
+  /** The trace's metadata file, or -1 (packets to `emit` only). */
   readonly fd: number;
+  /** Also gets each metadata packet, before it counts as written (the relay sender). */
+  readonly emit?: (packet: Uint8Array) => void;
   readonly uuidBytes: Uint8Array;
   readonly log: RegistryLog;
   /** Shared by the session's thread and its drainer (METADATA_CELLS). */
@@ -38,7 +41,8 @@ export function syncMetadata(target: MetadataTarget, head = ''): void {
     })).join('');
     const packet = metadataPacket(text, target.uuidBytes);
     // Whole or not at all (a full disk): never a partial metadata packet.
-    writeWhole(target.fd, packet, 0, packet.length);
+    if (target.fd >= 0) writeWhole(target.fd, packet, 0, packet.length);
+    target.emit?.(packet);
     Atomics.store(cells, METADATA_CELLS.offsetBytes, cursor.offsetBytes);
     Atomics.store(cells, METADATA_CELLS.entriesWritten, cursor.id);
   });

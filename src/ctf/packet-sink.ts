@@ -20,6 +20,16 @@ export interface PortSinkSpec {
   capacityBytes: number;
 }
 
+/** The channel index of a metadata packet posted through a sink (outside the byte budget). */
+export const METADATA_SINK_INDEX = -1;
+
+/** Posts a metadata packet (a copy) through a sink's port, ahead of the packets that need it. */
+export function postMetadata(spec: PortSinkSpec, packet: Uint8Array): void {
+  const copy = packet.slice();
+  const message: SinkPacketMessage = { c: METADATA_SINK_INDEX, b: copy.buffer };
+  spec.port.postMessage(message, [copy.buffer]);
+}
+
 /** The message a port sink posts: channel index and the packet's bytes (transferred). */
 export interface SinkPacketMessage {
   c: number;

@@ -16,9 +16,9 @@ import { registry, type Registration } from '../registry/index.js';
 import type { Channel } from '../ring/channel.js';
 import { sealAbandonedPacket } from '../ring/decode.js';
 import { CLOCK_ORIGIN_EPOCH_NS } from '../ring/clock.js';
-import { CTRL } from '../ring/layout.js';
+import { CTRL, SUBBUF } from '../ring/layout.js';
 import { drainFinal, drainLocked, ringView, writeWhole, type RingView } from './drain.js';
-import { PortPacketSink, type PortSinkSpec } from './packet-sink.js';
+import { PortPacketSink, postMetadata, type PortSinkSpec } from './packet-sink.js';
 import { processEnv } from './env.js';
 import { FAULT_TEXT_BYTES, readFault } from './fault.js';
 import { eventBlock, metadataHead, metadataPacket, uuidToBytes } from './metadata.js';
@@ -37,7 +37,15 @@ export interface TraceWriterOptions {
   sink?: { drainer: PortSinkSpec; main: PortSinkSpec };
   /** The drainer's doorbell, when another party (the sink's consumer) must be able to ring it. */
   doorbell?: Int32Array;
+  /** A worker thread's ring became stream `index` of the sink (before any of its packets). */
+  onSinkStream?: (index: number, name: string) => void;
+  /** That thread ended and every packet of stream `index` went to the sink. */
+  onSinkStreamEnd?: (index: number) => void;
 }
+
+/** How long, after a worker ended, its streams may take to be drained before they are closed. */
+const FOREIGN_END_TIMEOUT_MS = 10_000;
+const FOREIGN_END_POLL_MS = 20;
 
 /** How long process exit waits for the drainer thread to finish the packet it is writing. */
 const EXIT_DRAIN_TIMEOUT_MS = 5000;
@@ -139,6 +147,8 @@ export class TraceWriter {
   private metadataTarget: MetadataTarget | null = null;
   private drainerPort: MessagePort | null = null;
   private readonly foreignRings = new Map<number, RingView[]>();
+  /** Stream indexes of those rings (their position in `rings`), by thread and channel index. */
+  private readonly foreignIndexes = new Map<number, number[]>();
   /** The drainer thread's reason for stopping, readable even when its message never arrives. */
   private readonly faultText = new SharedArrayBuffer(FAULT_TEXT_BYTES);
   private worker: Worker | null = null;
@@ -173,15 +183,19 @@ export class TraceWriter {
         this.metadataFd = claimFile(dir, 'metadata');
         fds.push(this.metadataFd);
         files.push('metadata');
-        const threads = processState.threads;
-        if (threads === null) {
-          writeMetadataHead(this.metadataFd, uuid, traceName, registry.list());
-        } else {
-          this.metadataTarget = { fd: this.metadataFd, uuidBytes: uuidToBytes(uuid), log: threads.log, cells: new Int32Array(new SharedArrayBuffer(8 * 4)) };
-          syncMetadata(this.metadataTarget, metadataHead(uuid, processEnv(traceName), CLOCK_ORIGIN_EPOCH_NS));
-        }
-        fsyncSync(this.metadataFd);
+        if (processState.threads === null) writeMetadataHead(this.metadataFd, uuid, traceName, registry.list());
       }
+      const threads = processState.threads;
+      if (threads !== null) {
+        // The metadata of every thread's markers, from the shared log: to the file and the sink.
+        const mainSink = sink?.main;
+        this.metadataTarget = {
+          fd: this.metadataFd, uuidBytes: uuidToBytes(uuid), log: threads.log, cells: new Int32Array(new SharedArrayBuffer(8 * 4)),
+          ...(mainSink === undefined ? {} : { emit: (packet: Uint8Array) => postMetadata(mainSink, packet) }),
+        };
+        syncMetadata(this.metadataTarget, metadataHead(uuid, processEnv(traceName), CLOCK_ORIGIN_EPOCH_NS));
+      }
+      if (this.metadataFd >= 0) fsyncSync(this.metadataFd);
       channels.forEach((channel, index) => {
         const name = streamFileName(channel);
         const fd = dir === undefined ? -1 : claimFile(dir, name);
@@ -227,27 +241,44 @@ export class TraceWriter {
     }
   }
 
+  /** Whether this writer sends the metadata to the sink itself (every thread's markers). */
+  get sinksMetadata(): boolean {
+    return this.metadataTarget !== null && this.options.sink !== undefined;
+  }
+
   /**
-   * Adds the rings of another thread (streams `<channel>_<vtid>`, in the trace directory only):
-   * the drainer writes them from now on, and process exit drains them with the others.
+   * Adds the rings of another thread (streams `<channel>_<vtid>`, in the trace directory and to
+   * the sink): the drainer writes them from now on, and process exit drains them with the others.
    */
   addForeignRings(vtid: number, rings: readonly ForeignRing[]): void {
-    const dir = this.options.dir;
-    if (this.closed || this.failed || dir === undefined) return;
+    const { dir, sink } = this.options;
+    if (this.closed || this.failed || this.metadataTarget === null || (dir === undefined && sink === undefined)) return;
     for (const ring of rings) {
-      let fd: number;
-      try {
-        fd = claimFile(dir, streamFileName(ring, vtid));
-      } catch (error) {
-        this.fail(`cannot create a stream file: ${(error as Error).message}`);
-        return;
+      const name = streamFileName(ring, vtid);
+      let fd = -1;
+      if (dir !== undefined) {
+        try {
+          fd = claimFile(dir, name);
+        } catch (error) {
+          this.fail(`cannot create a stream file: ${(error as Error).message}`);
+          return;
+        }
       }
-      const view = ringView(ring.data, ring.ctrl, ring.subbufSize, ring.subbufCount, fd);
+      const sinkIndex = this.rings.length;
+      // The sink learns of the stream before the drainer can hand it a packet of it.
+      if (sink !== undefined) this.options.onSinkStream?.(sinkIndex, name);
+      const view = ringView(ring.data, ring.ctrl, ring.subbufSize, ring.subbufCount, fd, sink === undefined ? null : new PortPacketSink(sink.main, sinkIndex));
       this.rings.push(view);
       let list = this.foreignRings.get(vtid);
       if (list === undefined) this.foreignRings.set(vtid, list = []);
       list.push(view);
-      this.drainerPort?.postMessage({ data: ring.data, ctrl: ring.ctrl, subbufSize: ring.subbufSize, subbufCount: ring.subbufCount, fd });
+      let indexes = this.foreignIndexes.get(vtid);
+      if (indexes === undefined) this.foreignIndexes.set(vtid, indexes = []);
+      indexes.push(sinkIndex);
+      this.drainerPort?.postMessage({
+        data: ring.data, ctrl: ring.ctrl, subbufSize: ring.subbufSize, subbufCount: ring.subbufCount, fd,
+        ...(sink === undefined ? {} : { sinkIndex }),
+      });
       if (this.metadataTarget !== null) Atomics.add(this.metadataTarget.cells, FOREIGN_RINGS_CELL, 1);
     }
     this.ring();
@@ -263,7 +294,39 @@ export class TraceWriter {
       lost += sealAbandonedPacket(ring, (id) => registry.byId(id)?.fields);
     }
     if (lost > 0) this.ring();
+    this.endSinkStreams(vtid);
     return lost;
+  }
+
+  /** Stream index (in the sink) of channel `channelIndex` of thread `vtid`, or -1. */
+  sinkStreamOf(vtid: number, channelIndex: number): number {
+    return this.foreignIndexes.get(vtid)?.[channelIndex] ?? -1;
+  }
+
+  /** Once the drainer has handed over every packet of an ended thread, its sink streams end. */
+  private endSinkStreams(vtid: number): void {
+    const rings = this.foreignRings.get(vtid);
+    const indexes = this.foreignIndexes.get(vtid);
+    const onEnd = this.options.onSinkStreamEnd;
+    if (rings === undefined || indexes === undefined || onEnd === undefined) return;
+    const deadline = Date.now() + FOREIGN_END_TIMEOUT_MS;
+    const pending = (ring: RingView): boolean => {
+      for (let i = 0; i < ring.subbufCount; i++) {
+        const state = Atomics.load(ring.ctrl, CTRL.firstState + i);
+        if (state === SUBBUF.committed || state === SUBBUF.draining) return true;
+      }
+      return false;
+    };
+    const check = (): void => {
+      if (this.closed || this.failed) return;
+      if (rings.some(pending)) {
+        // Not drained (a stalled relay holds the budget): left open rather than cut short.
+        if (Date.now() < deadline) setTimeout(check, FOREIGN_END_POLL_MS).unref();
+        return;
+      }
+      for (const index of indexes) onEnd(index);
+    };
+    check();
   }
 
   /** The drainer's doorbell, rung by the other threads' rings when they commit a packet. */

@@ -20,7 +20,7 @@ export interface ProducerConfig {
   hostname: string;
   /** Directory of this process's streams inside the relay session (`tracemark/<procname>-<pid>`). */
   pathname: string;
-  /** Stream file names, one per channel (`default_0`). */
+  /** Stream file names, one per channel (`default_0`); streams of worker threads are added later. */
   streamNames: readonly string[];
   liveTimerUs: number;
   /** 16 random bytes: identifies this process to the relay as a session daemon's UUID does. */
@@ -54,6 +54,11 @@ export interface QueuedPacket {
 interface StreamState {
   handle: bigint;
   nextNetSeq: bigint;
+}
+
+/** CLOSE_STREAM's last sequence number: -1 (all ones) when no packet was sent, as the consumer does. */
+function lastNetSeq(stream: StreamState): bigint {
+  return stream.nextNetSeq === 0n ? 0xffffffffffffffffn : stream.nextNetSeq - 1n;
 }
 
 export interface ProducerCounters {
@@ -90,7 +95,16 @@ export class RelayProducer {
   private connection: RelayConnection | null = null;
   /** Releases of packets written to the current connection whose write has not completed. */
   private readonly inflight = new Set<() => void>();
-  private streams: StreamState[] = [];
+  /** Relay streams of the current connection, by stream index (undefined: not added yet). */
+  private streams: (StreamState | undefined)[] = [];
+  /** Stream names by index: the channels of this thread first, then those of worker threads. */
+  private readonly streamNames: string[];
+  /** Streams closed for good (their thread ended): never added again, their packets dropped. */
+  private readonly closedStreams = new Set<number>();
+  private ready = false;
+  private pathname = '';
+  /** How many of `metadata` the current connection has been sent. */
+  private metadataSent = 0;
   private metadataHandle = 0n;
   /** packet_seq_num of the last packet handled (sent or dropped) per channel; -1: none yet. */
   private readonly lastSeq: number[];
@@ -108,12 +122,13 @@ export class RelayProducer {
     this.config = config;
     this.events = events;
     this.backoffMs = config.backoffMinMs;
+    this.streamNames = [...config.streamNames];
     this.lastSeq = config.streamNames.map(() => -1);
     this.activeSinceBeacon = config.streamNames.map(() => false);
   }
 
   get connected(): boolean {
-    return this.connection !== null && !this.connection.closed && this.streams.length > 0;
+    return this.connection !== null && !this.connection.closed && this.ready;
   }
 
   /** First attempt; resolves with the error text, or '' once connected. Retries go on by themselves. */
@@ -124,8 +139,74 @@ export class RelayProducer {
 
   addMetadata(packet: Uint8Array): void {
     this.metadata.push(packet);
+    this.sendMetadata();
+  }
+
+  private sendMetadata(): void {
     const connection = this.connection;
-    if (this.connected && connection !== null) connection.post(sendMetadataMessage(this.metadataHandle, packet));
+    if (!this.connected || connection === null || this.metadataSent === this.metadata.length) return;
+    const packets = this.metadata.slice(this.metadataSent);
+    this.metadataSent = this.metadata.length;
+    connection.post(sendMetadataMessage(this.metadataHandle, packets.length === 1 ? packets[0] : Buffer.concat(packets)));
+  }
+
+  /**
+   * A stream created after the session started (a worker thread's ring): on a live connection,
+   * ADD_STREAM then STREAMS_SENT again, as LTTng's consumer does for a stream of a new
+   * application; its packets wait until the relay has given it a handle.
+   */
+  addStream(index: number, name: string): void {
+    if (this.closed || this.streamNames[index] !== undefined) return;
+    this.streamNames[index] = name;
+    this.lastSeq[index] = -1;
+    this.activeSinceBeacon[index] = false;
+    const connection = this.connection;
+    if (this.connected && connection !== null) void this.addLiveStream(connection, index, name);
+  }
+
+  private async addLiveStream(connection: RelayConnection, index: number, name: string): Promise<void> {
+    try {
+      const handle = await this.requestStream(connection, name, this.pathname);
+      await connection.command(streamsSentMessage(), 'the end of the stream list');
+      if (this.connection !== connection) return;
+      this.streams[index] = { handle, nextNetSeq: 0n };
+      if (this.closedStreams.has(index)) this.sendClose(connection, index);
+      this.pump();
+    } catch (error) {
+      // A refusal or a lost connection: the connection is no use any more; reconnect and add all.
+      if (this.connection === connection) {
+        this.lastError = (error as Error).message;
+        connection.destroy();
+      }
+    }
+  }
+
+  /**
+   * The thread of stream `index` ended and its last packet was handed over: CLOSE_STREAM with
+   * its last sequence number (a live viewer then sees the stream hang up instead of waiting).
+   */
+  closeStream(index: number): void {
+    if (this.closedStreams.has(index) || this.streamNames[index] === undefined) return;
+    this.closedStreams.add(index);
+    const connection = this.connection;
+    if (!this.connected || connection === null) return;
+    this.pump();
+    if (this.streams[index] !== undefined) this.sendClose(connection, index);
+  }
+
+  private sendClose(connection: RelayConnection, index: number): void {
+    const stream = this.streams[index];
+    if (stream === undefined) return;
+    this.streams[index] = undefined;
+    connection.command(closeStreamMessage(stream.handle, lastNetSeq(stream)), 'to close a stream').catch(() => {});
+  }
+
+  private requestStream(connection: RelayConnection, name: string, pathname: string): Promise<bigint> {
+    return connection.request(addStreamMessage(name, pathname, 0), REPLY_BYTES.addStream).then((bytes) => {
+      const reply = parseAddStreamReply(bytes);
+      if (reply.retCode !== LTTNG_OK) throw new Error(`the relay daemon refused stream ${name} (code ${reply.retCode})`);
+      return reply.handle;
+    });
   }
 
   enqueue(packet: QueuedPacket): void {
@@ -167,9 +248,15 @@ export class RelayProducer {
   private pump(): void {
     const connection = this.connection;
     if (!this.connected || connection === null) return;
-    while (this.queue.length > 0) {
-      const packet = this.queue.shift() as QueuedPacket;
+    let waiting: QueuedPacket[] | null = null;
+    for (const packet of this.queue.splice(0)) {
       const stream = this.streams[packet.channel];
+      if (stream === undefined) {
+        // A closed stream takes nothing more; one being added keeps its packets, in order.
+        if (this.closedStreams.has(packet.channel) || this.streamNames[packet.channel] === undefined) this.drop(packet);
+        else (waiting ??= []).push(packet);
+        continue;
+      }
       const netSeq = stream.nextNetSeq++;
       const length = packet.bytes.byteLength;
       connection.data.write(dataHeader(stream.handle, netSeq, length));
@@ -185,6 +272,7 @@ export class RelayProducer {
       this.activeSinceBeacon[packet.channel] = true;
       this.noteHandled(packet);
     }
+    if (waiting !== null) this.queue.unshift(...waiting);
   }
 
   private connect(): Promise<void> {
@@ -212,25 +300,34 @@ export class RelayProducer {
       await connection.command(createTraceChunkMessage(0, creationTimeS), 'to create the trace chunk');
       // A new relay session after a reconnection: its own directory, so nothing is overwritten.
       const pathname = this.epoch === 1 ? config.pathname : `${config.pathname}-${this.epoch}`;
-      const addStream = async (name: string): Promise<bigint> => {
-        const reply = parseAddStreamReply(await (connection as RelayConnection).request(addStreamMessage(name, pathname, 0), REPLY_BYTES.addStream));
-        if (reply.retCode !== LTTNG_OK) throw new Error(`the relay daemon refused stream ${name} (code ${reply.retCode})`);
-        return reply.handle;
-      };
-      const metadataHandle = await addStream('metadata');
+      const metadataHandle = await this.requestStream(connection, 'metadata', pathname);
       this.events.sync();
-      const streams: StreamState[] = [];
-      for (const name of config.streamNames) streams.push({ handle: await addStream(name), nextNetSeq: 0n });
+      const streams: (StreamState | undefined)[] = [];
+      for (const [index, name] of this.streamNames.entries()) {
+        if (name === undefined || this.closedStreams.has(index)) continue;
+        streams[index] = { handle: await this.requestStream(connection, name, pathname), nextNetSeq: 0n };
+      }
+      // Every stream known by now was added above: none may be added twice on this connection.
+      const known = this.streamNames.length;
       if (this.metadata.length > 0) connection.post(sendMetadataMessage(metadataHandle, Buffer.concat(this.metadata)));
+      this.metadataSent = this.metadata.length;
       await connection.command(streamsSentMessage(), 'the end of the stream list');
       this.connection = connection;
       this.metadataHandle = metadataHandle;
       this.streams = streams;
+      this.pathname = pathname;
+      this.ready = true;
       this.counters.connections++;
       this.backoffMs = config.backoffMinMs;
       this.lastError = '';
       connection.onClose((error) => this.onLost(connection as RelayConnection, error));
       this.events.onState('connected', `${config.address.url}, session ${config.sessionName}`);
+      // Metadata and streams that came while the stream list was being sent.
+      this.sendMetadata();
+      for (let index = known; index < this.streamNames.length; index++) {
+        const name = this.streamNames[index];
+        if (name !== undefined && !this.closedStreams.has(index)) void this.addLiveStream(connection, index, name);
+      }
       this.pump();
     } catch (error) {
       connection?.destroy();
@@ -243,6 +340,7 @@ export class RelayProducer {
     if (this.connection !== connection) return;
     this.connection = null;
     this.streams = [];
+    this.ready = false;
     for (const release of [...this.inflight]) release();
     if (this.closing) return;
     this.lastError = error.message;
@@ -271,7 +369,8 @@ export class RelayProducer {
     const finish = async (): Promise<void> => {
       if (this.connected && connection !== null) {
         this.pump();
-        const closes = this.streams.map((stream) => connection.command(closeStreamMessage(stream.handle, stream.nextNetSeq - 1n), 'to close a stream'));
+        const closes = this.streams.filter((stream) => stream !== undefined)
+          .map((stream) => connection.command(closeStreamMessage(stream.handle, lastNetSeq(stream)), 'to close a stream'));
         closes.push(connection.command(closeStreamMessage(this.metadataHandle, 0n), 'to close the metadata stream'));
         await Promise.allSettled(closes);
         await connection.end();

@@ -18,4 +18,8 @@ export const SENDER_STATE = Object.freeze({ starting: 0, connected: 1, retrying:
 export type SenderMessage =
   | { type: 'metadata'; b: ArrayBuffer }
   | { type: 'beacon'; c: number; ts: number; packets: number }
+  /** A stream of a worker thread's ring, index `c` (after this thread's channels). */
+  | { type: 'stream'; c: number; name: string }
+  /** That thread ended and its last packet was handed over. */
+  | { type: 'endStream'; c: number }
   | { type: 'close' };

@@ -5,7 +5,7 @@
  * the network, and a stalled relay only fills the budget shared with the drainer.
  */
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { SINK_BUDGET, type SinkPacketMessage } from '../ctf/packet-sink.js';
+import { METADATA_SINK_INDEX, SINK_BUDGET, type SinkPacketMessage } from '../ctf/packet-sink.js';
 import { RelayProducer, type ProducerConfig } from './producer.js';
 import { SENDER_STATE, SENDER_STATUS, type SenderMessage } from './sender-status.js';
 
@@ -39,6 +39,11 @@ const producer = new RelayProducer(config, {
 });
 
 function enqueue(message: SinkPacketMessage): void {
+  // Metadata written by the drainer (or at exit) before a packet that needs it: no budget.
+  if (message.c === METADATA_SINK_INDEX) {
+    producer.addMetadata(new Uint8Array(message.b));
+    return;
+  }
   const length = message.b.byteLength;
   producer.enqueue({
     channel: message.c,
@@ -74,6 +79,10 @@ function handleMain(message: SenderMessage | SinkPacketMessage): void {
     producer.addMetadata(new Uint8Array(message.b));
   } else if (message.type === 'beacon') {
     producer.beacon(message.c, message.ts, message.packets);
+  } else if (message.type === 'stream') {
+    producer.addStream(message.c, message.name);
+  } else if (message.type === 'endStream') {
+    producer.closeStream(message.c);
   } else if (message.type === 'close') {
     void close();
   }
@@ -100,7 +109,8 @@ drainerPort.on('message', (message: SinkPacketMessage) => {
   publish();
 });
 mainPort.on('message', (message: SenderMessage | SinkPacketMessage) => {
-  if ('type' in message && message.type === 'close') drainDrainerPort();
+  // What the drainer handed over before comes first (a stream's last packets before its end).
+  if ('type' in message && (message.type === 'close' || message.type === 'endStream')) drainDrainerPort();
   else if (!('type' in message)) drainDrainerPort();
   handleMain(message);
 });

@@ -30,6 +30,11 @@ export interface RelaySenderOptions {
   localCopy: boolean;
   /** The live timer announced to the relay, in microseconds. */
   liveTimerUs: number;
+  /**
+   * The trace writer sends the metadata (from the registry log every thread shares, so that
+   * markers of worker threads are in it); otherwise this thread's registry is sent from here.
+   */
+  writerSendsMetadata: boolean;
 }
 
 export interface RelayStats {
@@ -138,12 +143,14 @@ export class RelaySender {
     this.mainChannel.port1.unref();
     worker.unref();
 
-    // Metadata: what is registered now, then each late registration, before its first event.
-    const text = metadataHead(options.uuid, env, CLOCK_ORIGIN_EPOCH_NS) + registry.list().map(eventBlock).join('');
-    this.post({ type: 'metadata', b: metadataPacket(text, uuidBytes).buffer as ArrayBuffer });
-    this.unsubscribe = registry.onRegister((registration) => {
-      this.post({ type: 'metadata', b: metadataPacket(eventBlock(registration), uuidBytes).buffer as ArrayBuffer });
-    });
+    if (!options.writerSendsMetadata) {
+      // Metadata: what is registered now, then each late registration, before its first event.
+      const text = metadataHead(options.uuid, env, CLOCK_ORIGIN_EPOCH_NS) + registry.list().map(eventBlock).join('');
+      this.post({ type: 'metadata', b: metadataPacket(text, uuidBytes).buffer as ArrayBuffer });
+      this.unsubscribe = registry.onRegister((registration) => {
+        this.post({ type: 'metadata', b: metadataPacket(eventBlock(registration), uuidBytes).buffer as ArrayBuffer });
+      });
+    }
 
     const result = Atomics.wait(this.status, SENDER_STATUS.firstAttemptDone, 0, FIRST_ATTEMPT_WAIT_MS);
     if (result === 'timed-out') return `no answer from the relay daemon at ${this.address.url} within ${FIRST_ATTEMPT_WAIT_MS} ms`;
@@ -177,6 +184,21 @@ export class RelaySender {
       if (channel.currentPacket() !== null) return;
       this.post({ type: 'beacon', c: index, ts, packets: channel.stats().packets });
     });
+  }
+
+  /** A worker thread's ring is now stream `index` (called before any of its packets is posted). */
+  addStream(index: number, name: string): void {
+    this.post({ type: 'stream', c: index, name });
+  }
+
+  /** That worker ended and its last packet was posted: the relay stream is closed. */
+  endStream(index: number): void {
+    this.post({ type: 'endStream', c: index });
+  }
+
+  /** A live beacon for stream `index`, idle at `timestampNs` after `packets` packets (a worker's). */
+  beacon(index: number, timestampNs: number, packets: number): void {
+    this.post({ type: 'beacon', c: index, ts: timestampNs, packets });
   }
 
   get connected(): boolean {

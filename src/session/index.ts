@@ -200,9 +200,9 @@ export class Session implements TargetSource, HubSession {
     }
     // Packets are opened by recorded events only, so every packet gets this identity.
     const uuid = this.identity ??= this.newIdentity();
-    const relay = this.relayUrl !== undefined && this.relay === null ? this.startRelay(this.relayUrl, uuid) : null;
     // Before the writer: its metadata then comes from the registry every thread shares.
-    if (this.output !== undefined) ensureThreadShared();
+    if (this.output !== undefined || this.relayUrl !== undefined) ensureThreadShared();
+    const relay = this.relayUrl !== undefined && this.relay === null ? this.startRelay(this.relayUrl, uuid) : null;
     if ((this.output !== undefined || relay !== null) && this.writer === null) {
       this.writer = new (writerModule().TraceWriter)({
         ...(this.output === undefined ? {} : { dir: this.output }),
@@ -210,7 +210,11 @@ export class Session implements TargetSource, HubSession {
         channels: this.channels,
         traceName: this.name,
         onError: (error) => this.fail(error),
-        ...(relay === null ? {} : { sink: relay.sinks(), doorbell: relay.doorbell }),
+        ...(relay === null ? {} : {
+          sink: relay.sinks(), doorbell: relay.doorbell,
+          onSinkStream: (index: number, name: string) => relay.addStream(index, name),
+          onSinkStreamEnd: (index: number) => relay.endStream(index),
+        }),
       });
       try {
         this.writer.start();
@@ -252,6 +256,8 @@ export class Session implements TargetSource, HubSession {
       traceName: this.name,
       localCopy: this.output !== undefined,
       liveTimerUs: Math.max(this.flushIntervalMs, 1) * 1000,
+      // The writer then has the registry log of every thread (see start()).
+      writerSendsMetadata: processState.threads !== null,
     });
     const why = relay.start();
     if (why !== '') {
@@ -404,11 +410,11 @@ export class Session implements TargetSource, HubSession {
   }
 
   /**
-   * Worker threads record into this session too (a trace directory only): they get its rules
+   * Worker threads record into this session too (a trace directory or a relay): they get its rules
    * and its recording switch, and hand back their rings (docs/api.md, "Worker threads").
    */
   private shareWithWorkers(): void {
-    if (this.writer === null || this.output === undefined) return;
+    if (this.writer === null) return;
     const hub = hubModule().mainHub();
     if (hub === null) return;
     if (this.recordingCell < 0) this.recordingCell = allocateFlagCell();
@@ -435,6 +441,8 @@ export class Session implements TargetSource, HubSession {
       })),
       callbacks: this.filterCallbacks.length > 0,
       doorbell: this.writer!.doorbellCells.buffer as SharedArrayBuffer,
+      // A relay's live viewers need each thread's events within the live timer.
+      flushIntervalMs: this.relay === null ? 0 : this.flushIntervalMs,
     };
   }
 
@@ -442,6 +450,17 @@ export class Session implements TargetSource, HubSession {
   threadEnded(vtid: number): void {
     if (this.closed || this.writer === null) return;
     this.writer.sealForeignRings(vtid);
+  }
+
+  /** A worker's channels are idle (nothing open) at `timestampNs`: live beacons for its relay streams. */
+  foreignIdle(vtid: number, idle: readonly { index: number; packets: number }[], timestampNs: number): void {
+    const writer = this.writer;
+    const relay = this.relay;
+    if (this.closed || writer === null || relay === null) return;
+    for (const { index, packets } of idle) {
+      const stream = writer.sinkStreamOf(vtid, index);
+      if (stream >= 0) relay.beacon(stream, timestampNs, packets);
+    }
   }
 
   /** Rings of a worker thread, announced by it: written as streams `<channel>_<vtid>`. */

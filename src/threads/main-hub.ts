@@ -13,6 +13,8 @@ export interface HubSession {
   adoptRings(message: RingsMessage): void;
   /** A thread that handed it rings has ended. */
   threadEnded(vtid: number): void;
+  /** A worker's channels with nothing open at `timestampNs`. */
+  foreignIdle(vtid: number, idle: readonly { index: number; packets: number }[], timestampNs: number): void;
 }
 
 interface PendingFlush { uuid: string; waiting: Set<number>; done: () => void }
@@ -97,6 +99,8 @@ export class MainHub {
       // A worker created before the last change (its environment data is older) or whose side
       // started after the last broadcast.
       this.publish();
+    } else if (message.type === 'idle') {
+      this.sessions.get(message.uuid)?.foreignIdle(message.vtid, message.idle, message.ts);
     } else if (message.type === 'flushed') {
       for (const entry of [...this.pending]) {
         if (entry.uuid !== message.uuid) continue;

@@ -25,6 +25,8 @@ export interface SessionDescriptor {
   callbacks: boolean;
   /** The drainer's doorbell of a session that writes a trace directory. */
   doorbell: SharedArrayBuffer;
+  /** > 0: close partly filled packets at this interval and report idle channels (live relay). */
+  flushIntervalMs: number;
 }
 
 export interface ConfigMessage { type: 'config'; sessions: SessionDescriptor[] }
@@ -36,8 +38,10 @@ export interface RingsMessage {
   channels: { name: string; data: SharedArrayBuffer; ctrl: Int32Array; subbufSize: number; subbufCount: number }[];
 }
 export interface FlushedMessage { type: 'flushed'; uuid: string; vtid: number }
+/** After a periodic flush: the worker's channels with nothing open at `ts` (for live beacons). */
+export interface IdleMessage { type: 'idle'; uuid: string; vtid: number; ts: number; idle: { index: number; packets: number }[] }
 
 /** A worker's side has started: the main thread answers with the configuration. */
 export interface HelloMessage { type: 'hello'; vtid: number }
 
-export type HubMessage = ConfigMessage | FlushMessage | RingsMessage | FlushedMessage | HelloMessage;
+export type HubMessage = ConfigMessage | FlushMessage | RingsMessage | FlushedMessage | HelloMessage | IdleMessage;

@@ -14,6 +14,7 @@ import { compileFilter, parseFilter, type FilterExpression } from '../filter/ind
 import { processState } from '../process/state.js';
 import type { Registration } from '../registry/index.js';
 import { Channel } from '../ring/channel.js';
+import { clockNowNs } from '../ring/clock.js';
 import { compilePattern, decidingRule, type Rule } from '../session/rules.js';
 import { CONFIG_ENV_KEY, HUB_CHANNEL, type ConfigMessage, type HubMessage, type SessionDescriptor } from './messages.js';
 
@@ -32,9 +33,13 @@ class RemoteSession implements TargetSource {
   private rules: Rule[] = [];
   private callbacks = false;
   private readonly state: { readonly recording: boolean };
+  private readonly post: (message: HubMessage) => void;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushIntervalMs = 0;
 
   constructor(descriptor: SessionDescriptor, post: (message: HubMessage) => void) {
     this.uuid = descriptor.uuid;
+    this.post = post;
     const flags = processState.threads!.flags;
     const cell = descriptor.recordingCell;
     this.state = { get recording(): boolean { return flags[cell] === 1; } };
@@ -59,6 +64,7 @@ class RemoteSession implements TargetSource {
 
   update(descriptor: SessionDescriptor): void {
     this.callbacks = descriptor.callbacks;
+    this.setFlushInterval(descriptor.flushIntervalMs ?? 0);
     this.rules = descriptor.rules.map((r) => {
       let filter: Rule['filter'];
       if (r.filter === null) filter = undefined;
@@ -90,6 +96,37 @@ class RemoteSession implements TargetSource {
 
   flush(): void {
     for (const channel of this.channels) channel.flush();
+  }
+
+  /** Stops the periodic flush (the session is gone). */
+  detach(): void {
+    this.setFlushInterval(0);
+  }
+
+  /**
+   * A session streaming to a relay: this thread closes its own partly filled packets at the
+   * live timer (the main thread cannot: it does not write these rings), and says which of its
+   * channels are idle, so that live viewers get beacons instead of waiting on its streams.
+   */
+  private setFlushInterval(intervalMs: number): void {
+    if (intervalMs === this.flushIntervalMs) return;
+    this.flushIntervalMs = intervalMs;
+    if (this.flushTimer !== null) clearInterval(this.flushTimer);
+    this.flushTimer = null;
+    if (intervalMs <= 0) return;
+    this.flushTimer = setInterval(() => this.tick(), intervalMs);
+    this.flushTimer.unref();
+  }
+
+  private tick(): void {
+    if (!this.state.recording) return;
+    this.flush();
+    const ts = clockNowNs();
+    const idle: { index: number; packets: number }[] = [];
+    this.channels.forEach((channel, index) => {
+      if (channel.currentPacket() === null) idle.push({ index, packets: channel.stats().packets });
+    });
+    if (idle.length > 0) this.post({ type: 'idle', uuid: this.uuid, vtid: threadId, ts, idle });
   }
 
   /**
@@ -166,6 +203,7 @@ class WorkerSide {
     for (const [uuid, session] of this.sessions) {
       if (seen.has(uuid)) continue;
       session.flush();
+      session.detach();
       this.sessions.delete(uuid);
       removeTargetSource(session);
     }

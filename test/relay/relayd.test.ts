@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -16,6 +16,7 @@ import { startHost } from '../control/host.js';
 import { RELAYD_BIN, Relayd, babeltrace, freePort, waitFor } from './relayd.js';
 
 const STREAMER = join(ROOT, 'test', 'relay', 'fixtures', 'streamer.js');
+const WORKER_STREAMER = join(ROOT, 'test', 'relay', 'fixtures', 'worker-streamer.js');
 const skip = RELAYD_BIN === undefined && process.env.TRACEMARK_TEST_RELAYD === undefined ? 'lttng-relayd is not installed (apt-get install lttng-tools)' : false;
 
 const work = mkdtempSync(join(tmpdir(), 'tracemark-relay-test-'));
@@ -54,6 +55,10 @@ function liveViewer(relay: Relayd, name: string, timeoutMs = 45_000): Running {
   const timer = setTimeout(() => viewer.child.kill('SIGKILL'), timeoutMs);
   void viewer.exited.then(() => clearTimeout(timer));
   return viewer;
+}
+
+function workerTicks(text: string): { i: number; label: string }[] {
+  return [...text.matchAll(/relay:wtick: \{[^}]*\}, \{ i = (\d+), label = "([^"]*)" \}/g)].map((m) => ({ i: Number(m[1]), label: m[2] }));
 }
 
 function ticks(text: string): { i: number; pid: number; label: string }[] {
@@ -157,6 +162,44 @@ describe('streaming to lttng-relayd', { skip, timeout: 240_000 }, () => {
       viewer?.child.kill('SIGKILL');
       await host.stop();
     }
+  });
+
+  test('a worker thread started after the session: its stream reaches the live viewer and the stored trace', { timeout: 90_000 }, async () => {
+    const name = uniqueName('worker');
+    const stop = join(work, `${name}.stop`);
+    const local = join(work, name);
+    const app = run(process.execPath, [CLI, 'record', '-q', '--relay', relay.url, '--name', name, '-o', local, '--',
+      'node', WORKER_STREAMER, '100000', '40', stop, '10']);
+    let viewer: Running | undefined;
+    try {
+      await waitFor('the relay session', () => relay.traces(name).length === 1 || app.child.exitCode !== null, 30_000);
+      viewer = liveViewer(relay, name, 60_000);
+      const seen = viewer;
+      await waitFor('worker events in the live viewer', () => workerTicks(seen.stdout()).length >= 5 || app.child.exitCode !== null, 40_000);
+      assert.equal(app.child.exitCode, null, `the program is still running (stderr: ${app.stderr()})`);
+      const live = workerTicks(seen.stdout());
+      assert.ok(live.length >= 5, `live worker events: ${seen.stdout().slice(0, 2000)} ${seen.stderr()}`);
+      for (const [k, event] of live.entries()) {
+        assert.equal(event.i, live[0].i + k, 'in order, none missing');
+        assert.equal(event.label, `w-${event.i}`);
+      }
+      assert.ok(ticks(seen.stdout()).length > 0, 'and the main thread\'s, merged');
+    } finally {
+      writeFileSync(stop, '');
+    }
+    assert.equal(await app.exited, 0, app.stderr());
+    viewer?.child.kill('SIGKILL');
+    await waitFor('the stored trace', () => relay.traces(name).length === 1 && Relayd.dataBytes(relay.traces(name)[0]) > 0, 10_000);
+    const storedDir = relay.traces(name)[0];
+    assert.ok(readdirSync(storedDir).some((file) => /^default_[1-9]\d*$/.test(file)), `a stream of the worker: ${readdirSync(storedDir).join(' ')}`);
+    const stored = bt2dump(storedDir);
+    const mine = bt2dump(local);
+    assert.equal(stored.warnings, '');
+    const storedWorker = stored.events.filter((e) => e.name === 'relay:wtick');
+    assert.ok(storedWorker.length >= 5, 'the relay stored the worker\'s events');
+    assert.deepEqual(storedWorker.map((e) => e.fields), storedWorker.map((_, k) => ({ i: { i: String(k) }, label: { s: `w-${k}` } })));
+    assert.deepEqual(stored.events, mine.events, 'the stored trace equals the local one, event by event');
+    assert.deepEqual(stored.discarded, mine.discarded);
   });
 
   test('in the API: events fired by a late marker, and the stats', { timeout: 60_000 }, async () => {
