@@ -1,6 +1,6 @@
 /**
  * The server side of the node:* HTTP benchmark, one process per case:
- * `node http-server.js none|off|mem|on [TRACE_DIR]`. Prints its port, serves until SIGTERM, then
+ * `node http-server.js none|off|mem|on [TRACE_DIR] [PATTERN]` (PATTERN: what to record, node:*). Prints its port, serves until SIGTERM, then
  * prints one JSON line of what it recorded.
  *  - none: tracemark is never loaded;
  *  - off: tracemark is imported (and its node integration with it), no session;
@@ -10,7 +10,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-const [mode, dir] = process.argv.slice(2);
+const [mode, dir, pattern = 'node:*'] = process.argv.slice(2);
 let close: () => Promise<Record<string, unknown>> = async () => ({});
 if (mode === 'off' || mode === 'on' || mode === 'mem') {
   const { Session } = await import('../../src/index.js');
@@ -18,7 +18,7 @@ if (mode === 'off' || mode === 'on' || mode === 'mem') {
     const session = mode === 'on'
       ? new Session({ output: dir, channels: { default: { subbufSize: 1 << 20, subbufCount: 8 } } })
       : new Session({ channels: { default: { subbufSize: 1 << 20, subbufCount: 8, mode: 'overwrite' } } });
-    session.enable('node:*');
+    session.enable(pattern);
     session.start();
     close = async () => {
       await session.close();

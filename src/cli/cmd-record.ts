@@ -31,6 +31,12 @@ Options:
   -e, --event PATTERN     enable the markers matching PATTERN ('*' matches any run of
                           characters: 'http:*'); repeatable; default: all ('*'), which
                           includes Node's own node:* markers: -e 'app:*' leaves them out
+      --no-node           leave Node's own node:* markers out, whatever -e matches
+                          (record everything else: the default '*' without node:*)
+      --sample-interval MS
+                          node:eventloop:* sampling interval, 10..3600000 ms (default 1000)
+      --request-context   track the HTTP request being handled across await (node:*
+                          events and \$ctx.request in filters; docs/node.md); off by default
       --filter EXPR       record only events whose fields match EXPR (docs/filters.md);
                           applies to every -e pattern
   -o, --output DIR        trace directory, new or empty (default ./tracemark-<date>-<pid>)
@@ -146,6 +152,9 @@ export const recordCommand: Command = {
       { name: 'control' },
       { name: 'relay', value: true },
       { name: 'name', value: true },
+      { name: 'no-node' },
+      { name: 'sample-interval', value: true },
+      { name: 'request-context' },
       { name: 'quiet', short: 'q' },
     ], { command: 'record', stopAtPositional: true });
     if (flag(parsed, 'help')) {
@@ -159,6 +168,11 @@ export const recordCommand: Command = {
     EventSelector.check(patterns, filter);
     const subbufSize = integerOption(parsed, 'subbuf-size', 256, 1 << 30);
     const subbufCount = integerOption(parsed, 'subbuf-count', 2, 1024);
+    // Node's own markers (docs/node.md): the session's `node` options.
+    const sampleIntervalMs = integerOption(parsed, 'sample-interval', 10, 3_600_000);
+    const requestContext = flag(parsed, 'request-context');
+    const nodeOptions = sampleIntervalMs === undefined && !requestContext ? undefined
+      : { ...(sampleIntervalMs === undefined ? {} : { sampleIntervalMs }), ...(requestContext ? { requestContext } : {}) };
     const preloadUrl = new URL('./preload.js', import.meta.url).href;
     const commandWords = parsed.rest ?? [];
     const { file, args: childArgs } = commandLine(commandWords);
@@ -189,6 +203,8 @@ export const recordCommand: Command = {
       ...(relay === undefined ? {} : { relay }),
       ...(name === undefined ? {} : { name }),
       patterns: patterns.length > 0 ? patterns : ['*'],
+      ...(flag(parsed, 'no-node') ? { noNode: true } : {}),
+      ...(nodeOptions === undefined ? {} : { node: nodeOptions }),
       overwrite: flag(parsed, 'overwrite'),
       ...(filter === undefined ? {} : { filter }),
       ...(subbufSize === undefined ? {} : { subbufSize }),

@@ -78,6 +78,7 @@ function startRecording(config: RecordConfig): void {
   const session = new Session({
     channels: { default: channel },
     ...(config.name === undefined ? {} : { name: config.name }),
+    ...(config.node === undefined ? {} : { node: config.node }),
     // Writing mode: close partly filled packets every second, so that a process killed with
     // SIGKILL loses at most about a second of events and slow streams show up in the progress.
     // Streaming to a relay: the session's own, shorter default, for live viewers.
@@ -89,6 +90,8 @@ function startRecording(config: RecordConfig): void {
   for (const pattern of config.patterns) {
     session.enable(pattern, config.filter === undefined ? {} : { filter: config.filter });
   }
+  // The last rule that matches decides: after the patterns, node:* stays off.
+  if (config.noNode === true) session.disable('node:*');
   session.start();
   trackSession(session, 'record');
 

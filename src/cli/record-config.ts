@@ -31,6 +31,10 @@ export interface RecordConfig {
   progress?: boolean;
   /** Trace name in the metadata. */
   name?: string;
+  /** `--no-node`: Node's own node:* markers stay off, whatever the patterns match. */
+  noNode?: boolean;
+  /** `--sample-interval`, `--request-context`: the session's `node` options (docs/node.md). */
+  node?: { sampleIntervalMs?: number; requestContext?: boolean };
 }
 
 /** What a traced process reports in its status file. */
@@ -78,8 +82,17 @@ export function parseRecordConfig(text: string): RecordConfig {
   for (const key of ['subbufSize', 'subbufCount'] as const) {
     if (c[key] !== undefined && !Number.isInteger(c[key])) bad(`"${key}" must be an integer`);
   }
+  if (c.noNode !== undefined && typeof c.noNode !== 'boolean') bad('"noNode" must be a boolean');
+  if (c.node !== undefined) {
+    const node = c.node as Record<string, unknown> | null;
+    if (typeof node !== 'object' || node === null) bad('"node" must be an object');
+    if (node.sampleIntervalMs !== undefined && !Number.isInteger(node.sampleIntervalMs)) bad('"node.sampleIntervalMs" must be an integer');
+    if (node.requestContext !== undefined && typeof node.requestContext !== 'boolean') bad('"node.requestContext" must be a boolean');
+  }
   return {
     v: RECORD_CONFIG_VERSION,
+    ...(c.noNode === true ? { noNode: true } : {}),
+    ...(c.node === undefined ? {} : { node: c.node as RecordConfig['node'] }),
     ...(c.output === undefined ? {} : { output: c.output as string }),
     ...(c.relay === undefined ? {} : { relay: c.relay as string }),
     patterns: c.patterns as string[],

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { Session, currentRequest, marker } from '../../src/index.js';
 import { runningNodeSources } from '../../src/integrations/node/index.js';
+import { gcProfilerRunning } from '../../src/integrations/node/gc.js';
 import { trace } from '../ctf/helpers.js';
 import { CHANNELS, named, one, readWithBabeltrace } from './helpers.js';
 
@@ -66,9 +67,11 @@ describe('node:http and node:fetch', () => {
     session.start();
     assert.deepEqual(subscribed(), CHANNELS, 'every source subscribed while node:* records');
     assert.ok(runningNodeSources().includes('gc') && runningNodeSources().includes('eventloop'));
+    assert.equal(gcProfilerRunning(), true, 'v8.GCProfiler runs while node:gc:* records');
     session.stop();
     assert.deepEqual(subscribed(), [], 'unsubscribed at stop');
     assert.deepEqual(runningNodeSources(), [], 'no observer, no sampler left');
+    assert.equal(gcProfilerRunning(), false, 'nor the heap profiler');
     session.start();
     session.disable('node:*');
     assert.deepEqual(subscribed(), [], 'unsubscribed when a rule turns the markers off');
@@ -130,6 +133,43 @@ describe('node:http and node:fetch', () => {
     assert.equal(fetchEnd.fields.status, 200n);
     assert.ok((fetchEnd.fields.duration_ns as bigint) >= (one(events, 'node:fetch:headers', span).fields.duration_ns as bigint));
     assert.deepEqual(named(events, 'node:http.client:error'), []);
+  });
+
+  test('a response that never finishes (the client goes away): its span still ends, error "aborted"', async () => {
+    const dir = trace('node-abort');
+    const session = new Session({ output: dir });
+    session.enable('node:http.server:*');
+    session.start();
+    let closed!: () => void;
+    const responseClosed = new Promise<void>((resolve) => { closed = resolve; });
+    await withServer((request, response) => {
+      if (request.url === '/done') { response.end('ok'); return; }
+      // Headers out, body never ended: the client gives up.
+      response.writeHead(202);
+      response.write('partial');
+      response.on('close', () => closed());
+    }, async (port) => {
+      await get(port, '/done');
+      await new Promise<void>((resolve, reject) => {
+        const request = http.request({ host: '127.0.0.1', port, path: '/hang', agent: false }, (response) => {
+          response.once('data', () => { request.destroy(); resolve(); });
+        });
+        request.on('error', (error) => { if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(error); });
+        request.end();
+      });
+      await responseClosed;
+    });
+    await session.close();
+
+    const events = readWithBabeltrace(dir);
+    const done = one(events, 'node:http.server:begin', { url: '/done' });
+    assert.deepEqual([one(events, 'node:http.server:end', { span_id: done.fields.span_id }).fields.error], [''], 'a finished response');
+    const hang = one(events, 'node:http.server:begin', { url: '/hang' });
+    const end = one(events, 'node:http.server:end', { span_id: hang.fields.span_id });
+    assert.equal(end.fields.error, 'aborted');
+    assert.equal(end.fields.status, 202n, 'the status sent so far');
+    assert.ok((end.fields.duration_ns as bigint) > 0n);
+    assert.equal(named(events, 'node:http.server:end').length, 2, 'one end per request, never two');
   });
 
   test('connection refused: http.request and fetch end with an error event', async () => {

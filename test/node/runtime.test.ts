@@ -130,6 +130,12 @@ describe('node:* runtime sources', () => {
       assert.ok((e.fields.start_ns as bigint) > 0n);
       assert.ok((e.fields.duration_ns as bigint) > 0n);
     }
+    // Heap sizes from v8.GCProfiler, paired with the perf_hooks entries (docs/node.md).
+    const withHeap = major.filter((e) => (e.fields.heap_before as bigint) > 0n);
+    assert.ok(withHeap.length >= 3, `heap sizes on the forced collections: ${major.map((e) => `${e.fields.heap_before}->${e.fields.heap_after}`).join(' ')}`);
+    for (const e of withHeap) assert.ok((e.fields.heap_after as bigint) > 0n);
+    assert.ok(withHeap.every((e) => (e.fields.heap_before as bigint) - (e.fields.heap_after as bigint) > 1_000_000n),
+      `each forced collection freed its garbage (> 1 MB): ${withHeap.map((e) => `${e.fields.heap_before}->${e.fields.heap_after}`).join(' ')}`);
   });
 
   test('a 200 ms busy loop shows in the event-loop delay; utilisation is sampled too', () => {

@@ -1,16 +1,23 @@
 /**
  * `node:gc:collection`: garbage collections, from a perf_hooks `gc` PerformanceObserver (Node 20+).
  * The observer runs after the collection: the event's own timestamp is late, `start_ns` is when
- * the collection began, in the trace clock (ns since performance.timeOrigin). perf_hooks gives no
- * heap sizes per collection, so there are none here.
+ * the collection began, in the trace clock (ns since performance.timeOrigin).
+ *
+ * Heap sizes: perf_hooks gives none. v8.GCProfiler (Node 19.6+) records V8's heap statistics
+ * before and after each collection, but only hands them over at stop(), with no time of its own:
+ * while the source is on, each observer callback takes the profiler's records (stop, start again)
+ * and pairs them with its entries in order, by kind and duration (the two measure the same
+ * collection from V8's prologue/epilogue callbacks). A collection with no record paired (one
+ * that fell between stop and start) has heap sizes 0.
  */
 import { PerformanceObserver, constants, type PerformanceEntry } from 'node:perf_hooks';
+import v8 from 'node:v8';
 import { marker } from '../../marker/index.js';
 import { num, type NodeSource } from './source.js';
 
 function declare() {
   return {
-    collection: marker('node:gc:collection', 'kind %s flags %u start_ns %lu duration_ns %lu'),
+    collection: marker('node:gc:collection', 'kind %s flags %u start_ns %lu duration_ns %lu heap_before %lu heap_after %lu'),
   };
 }
 let m: ReturnType<typeof declare>;
@@ -22,13 +29,76 @@ const KINDS = new Map<number, string>([
   [constants.NODE_PERFORMANCE_GC_WEAKCB, 'weakcb'],
 ]);
 
+/** GCProfiler's `gcType` names for each perf_hooks kind. */
+const PROFILER_TYPES = new Map<string, readonly string[]>([
+  ['minor', ['Scavenge', 'MinorMarkSweep', 'MinorMarkCompact']],
+  ['major', ['MarkSweepCompact']],
+  ['incremental', ['IncrementalMarking']],
+  ['weakcb', ['ProcessWeakCallbacks']],
+]);
+
+interface HeapRecord { gcType: string; costUs: number; before: number; after: number }
+interface Profiler { start(): void; stop(): { statistics?: unknown[] } | undefined }
+
+/** Records not paired yet, oldest first (a record may come one callback before its entry). */
+const records: HeapRecord[] = [];
+const MAX_RECORDS = 64;
+/** How far the two durations of one collection may differ: timer reads on either side. */
+const COST_SLACK_US = 200;
+
 let observer: PerformanceObserver | null = null;
+let profiler: Profiler | null = null;
+
+function usedHeap(side: unknown): number {
+  return num((side as { heapStatistics?: { usedHeapSize?: unknown } } | undefined)?.heapStatistics?.usedHeapSize);
+}
+
+function takeRecords(): void {
+  if (profiler === null) return;
+  let result: ReturnType<Profiler['stop']>;
+  try {
+    result = profiler.stop();
+    profiler.start();
+  } catch {
+    profiler = null;
+    return;
+  }
+  for (const s of result?.statistics ?? []) {
+    const stat = s as { gcType?: unknown; cost?: unknown; beforeGC?: unknown; afterGC?: unknown };
+    records.push({ gcType: String(stat.gcType), costUs: num(stat.cost), before: usedHeap(stat.beforeGC), after: usedHeap(stat.afterGC) });
+  }
+  if (records.length > MAX_RECORDS) records.splice(0, records.length - MAX_RECORDS);
+}
+
+/** The record of this collection: the first of its kind and duration; older ones are dropped. */
+function pair(kind: string, durationUs: number): HeapRecord | undefined {
+  const types = PROFILER_TYPES.get(kind);
+  if (types === undefined) return undefined;
+  const index = records.findIndex((r) => types.includes(r.gcType) && Math.abs(r.costUs - durationUs) <= COST_SLACK_US);
+  if (index < 0) return undefined;
+  // Records before it are collections whose entries were paired otherwise or never came.
+  return records.splice(0, index + 1)[index];
+}
 
 function onEntries(list: { getEntries(): PerformanceEntry[] }): void {
+  takeRecords();
   for (const entry of list.getEntries()) {
     const detail = (entry as { detail?: { kind?: number; flags?: number } }).detail ?? {};
     const kind = KINDS.get(num(detail.kind)) ?? String(num(detail.kind));
-    m.collection(kind, num(detail.flags), Math.round(entry.startTime * 1e6), Math.round(entry.duration * 1e6));
+    const heap = pair(kind, entry.duration * 1000);
+    m.collection(kind, num(detail.flags), Math.round(entry.startTime * 1e6), Math.round(entry.duration * 1e6), heap?.before ?? 0, heap?.after ?? 0);
+  }
+}
+
+function newProfiler(): Profiler | null {
+  const Constructor = (v8 as unknown as { GCProfiler?: new () => Profiler }).GCProfiler;
+  if (Constructor === undefined) return null;
+  try {
+    const created = new Constructor();
+    created.start();
+    return created;
+  } catch {
+    return null;
   }
 }
 
@@ -42,11 +112,20 @@ export const gcSource: NodeSource = {
   },
   start() {
     if (observer !== null) return;
+    profiler = newProfiler();
     observer = new PerformanceObserver(onEntries);
     observer.observe({ entryTypes: ['gc'] });
   },
   stop() {
     observer?.disconnect();
     observer = null;
+    try { profiler?.stop(); } catch { /* already stopped */ }
+    profiler = null;
+    records.length = 0;
   },
 };
+
+/** Whether the heap profiler is running (for tests of the "off" state). */
+export function gcProfilerRunning(): boolean {
+  return profiler !== null;
+}
