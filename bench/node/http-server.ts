@@ -7,6 +7,7 @@
  *  - mem: a session records node:* in memory (flight-recorder ring, no trace directory);
  *  - on: a session records node:* into TRACE_DIR (the drainer thread writes it to disk).
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -30,12 +31,33 @@ if (mode === 'off' || mode === 'on' || mode === 'mem') {
   throw new Error(`mode: none, off, mem or on, not ${mode}`);
 }
 
+/**
+ * CPU time of the main thread: process.threadCpuUsage() (Node 23.9+, µs), else Linux's
+ * /proc/self/task/<pid>/stat (clock ticks of 10 ms: coarse, use long runs); -1 elsewhere.
+ */
+function mainThreadCpuUs(): number {
+  const threadCpuUsage = (process as { threadCpuUsage?: () => { user: number; system: number } }).threadCpuUsage;
+  if (typeof threadCpuUsage === 'function') {
+    const { user, system } = threadCpuUsage.call(process);
+    return user + system;
+  }
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return -1;
+  }
+}
+
 const body = Buffer.from('hello from the benchmark server\n');
 const server = http.createServer((request, response) => {
   if (request.url === '/cpu') {
-    // The bench reads the server's CPU time around its measured load.
+    // The bench reads the server's CPU time around its measured load: the whole process (every
+    // thread: the drainer's work counts there) and the main thread alone.
     const { user, system } = process.cpuUsage();
-    response.end(JSON.stringify({ cpuUs: user + system }));
+    response.end(JSON.stringify({ cpuUs: user + system, mainThreadUs: mainThreadCpuUs() }));
     return;
   }
   response.setHeader('content-type', 'text/plain');

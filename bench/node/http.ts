@@ -6,7 +6,9 @@
  * integration's own cost) and into a trace directory (plus the writer's). The three cases are interleaved round by round (their order rotates), each in a
  * fresh server process; medians over the rounds, ratios to "without". The server's CPU time per
  * request is printed too: on a machine loaded by others, it varies far less than requests/s.
- * `node dist/bench/node/http.js [--rounds N] [--seconds S] [--connections C]`
+ * Main-thread CPU (Linux /proc, 10 ms ticks) is printed beside the whole process's: the drainer
+ * thread's work counts in the latter only. `--breakdown` adds one case per source (which one costs).
+ * `node dist/bench/node/http.js [--quick] [--breakdown] [--rounds N] [--seconds S] [--connections C]`
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import dc from 'node:diagnostics_channel';
@@ -17,19 +19,31 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SERVER = fileURLToPath(new URL('./http-server.js', import.meta.url));
-const MODES = ['none', 'off', 'mem', 'on'] as const;
-type Mode = typeof MODES[number];
+type Mode = 'none' | 'off' | 'mem' | 'on';
+
+/** One server configuration: a mode of http-server.js and, when recording, what it records. */
+interface Case { key: string; mode: Mode; pattern: string; label: string }
+const CASES: readonly Case[] = [
+  { key: 'none', mode: 'none', pattern: '', label: 'without tracemark' },
+  { key: 'off', mode: 'off', pattern: '', label: 'tracemark imported, off' },
+  { key: 'mem', mode: 'mem', pattern: 'node:*', label: 'node:* on, in memory (ring only)' },
+  { key: 'on', mode: 'on', pattern: 'node:*', label: 'node:* on, into a trace directory' },
+];
+/** `--breakdown`: one source at a time into a trace directory, to see where the cost is. */
+const BREAKDOWN: readonly Case[] = ['node:http.server:*', 'node:net:*', 'node:gc:*', 'node:eventloop:*'].map((pattern) => (
+  { key: pattern, mode: 'on' as const, pattern, label: `only ${pattern}, into a trace directory` }));
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i < 0 ? fallback : Number(process.argv[i + 1]);
 }
 
-interface Run { mode: Mode; requestsPerSecond: number; cpuUsPerRequest: number; p50Ms: number; p99Ms: number; errors: number; traceBytes: number; recorded?: Record<string, unknown> }
+interface Run { key: string; mode: Mode; requestsPerSecond: number; cpuUsPerRequest: number; mainThreadUsPerRequest: number; p50Ms: number; p99Ms: number; errors: number; traceBytes: number; recorded?: Record<string, unknown> }
 
-function startServer(mode: Mode, dir: string): Promise<{ child: ChildProcess; port: number; lines: string[] }> {
+function startServer(mode: Mode, dir: string, pattern: string): Promise<{ child: ChildProcess; port: number; lines: string[] }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SERVER, mode, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...process.execArgv.filter((a) => a.startsWith('--cpu-prof')), SERVER, mode, dir, ...(pattern === '' ? [] : [pattern])],
+      { stdio: ['ignore', 'pipe', 'inherit'] });
     const lines: string[] = [];
     let buffered = '';
     child.stdout!.setEncoding('utf8');
@@ -93,35 +107,38 @@ function dirBytes(dir: string): number {
   }
 }
 
-function serverCpuUs(port: number): Promise<number> {
+function serverCpuUs(port: number): Promise<{ cpuUs: number; mainThreadUs: number }> {
   return new Promise((resolve, reject) => {
     http.get({ host: '127.0.0.1', port, path: '/cpu', agent: false }, (response) => {
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => { text += chunk; });
-      response.on('end', () => resolve((JSON.parse(text) as { cpuUs: number }).cpuUs));
+      response.on('end', () => resolve(JSON.parse(text) as { cpuUs: number; mainThreadUs: number }));
     }).on('error', reject);
   });
 }
 
-async function runCase(mode: Mode, base: string, round: number, seconds: number, connections: number): Promise<Run> {
-  const dir = join(base, `${mode}-${round}`);
-  const server = await startServer(mode, dir);
+async function runCase(c: Case, base: string, round: number, seconds: number, connections: number): Promise<Run> {
+  const dir = join(base, `${c.key.replace(/[^a-z]/g, '_')}-${round}`);
+  const server = await startServer(c.mode, dir, c.pattern);
   await load(server.port, connections, 1000); // warm-up: JIT, connections
   const cpuBefore = await serverCpuUs(server.port);
   const result = await load(server.port, connections, seconds * 1000);
-  const cpuUs = (await serverCpuUs(server.port)) - cpuBefore;
+  const cpuAfter = await serverCpuUs(server.port);
   const recorded = await stopServer(server);
   const sorted = result.latenciesMs.sort((a, b) => a - b);
+  const requests = Math.max(1, result.count);
   return {
-    mode,
+    key: c.key,
+    mode: c.mode,
     requestsPerSecond: result.count / (result.elapsedMs / 1000),
-    cpuUsPerRequest: cpuUs / Math.max(1, result.count),
+    cpuUsPerRequest: (cpuAfter.cpuUs - cpuBefore.cpuUs) / requests,
+    mainThreadUsPerRequest: cpuBefore.mainThreadUs < 0 ? NaN : (cpuAfter.mainThreadUs - cpuBefore.mainThreadUs) / requests,
     p50Ms: quantile(sorted, 0.5),
     p99Ms: quantile(sorted, 0.99),
     errors: result.errors,
-    traceBytes: mode === 'on' ? dirBytes(dir) : 0,
-    ...(mode === 'on' || mode === 'mem' ? { recorded } : {}),
+    traceBytes: c.mode === 'on' ? dirBytes(dir) : 0,
+    ...(c.mode === 'on' || c.mode === 'mem' ? { recorded } : {}),
   };
 }
 
@@ -163,44 +180,46 @@ async function subscriberCostNs(): Promise<{ off: number; on: number }> {
 }
 
 export async function nodeHttpBenchmark(): Promise<void> {
-  const rounds = option('rounds', 5);
-  const seconds = option('seconds', 3);
+  const quick = process.argv.includes('--quick');
+  const rounds = option('rounds', quick ? 2 : 5);
+  const seconds = option('seconds', quick ? 2 : 3);
   const connections = option('connections', 16);
+  const cases = process.argv.includes('--breakdown') ? [...CASES, ...BREAKDOWN] : CASES;
   const base = mkdtempSync(join(tmpdir(), 'tracemark-bench-node-'));
   console.log(`\n## node:* on a loopback HTTP server — targets: off = no measurable difference, on ≤ 5 % fewer requests/s`);
   console.log(`node ${process.version}, ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${rounds} rounds × ${seconds} s × ${connections} keep-alive connections, cases interleaved (order rotates per round)\n`);
   const runs: Run[] = [];
   try {
     for (let round = 0; round < rounds; round++) {
-      const order = MODES.map((_, i) => MODES[(i + round) % MODES.length]);
-      for (const mode of order) {
-        const run = await runCase(mode, base, round, seconds, connections);
+      const order = cases.map((_, i) => cases[(i + round) % cases.length]);
+      for (const c of order) {
+        const run = await runCase(c, base, round, seconds, connections);
         runs.push(run);
-        console.error(`round ${round + 1} ${mode}: ${run.requestsPerSecond.toFixed(0)} req/s, ${run.cpuUsPerRequest.toFixed(1)} µs CPU/req, p99 ${run.p99Ms.toFixed(2)} ms${run.recorded === undefined ? '' : ` ${JSON.stringify(run.recorded)}`}`);
+        console.error(`round ${round + 1} ${c.key}: ${run.requestsPerSecond.toFixed(0)} req/s, ${run.cpuUsPerRequest.toFixed(1)} µs CPU/req (main thread ${run.mainThreadUsPerRequest.toFixed(1)}), p99 ${run.p99Ms.toFixed(2)} ms${run.recorded === undefined ? '' : ` ${JSON.stringify(run.recorded)}`}`);
       }
     }
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
-  const rows = MODES.map((mode) => {
-    const of = runs.filter((r) => r.mode === mode);
+  const rows = cases.map((c) => {
+    const of = runs.filter((r) => r.key === c.key);
     return {
-      mode,
+      c,
       rps: median(of.map((r) => r.requestsPerSecond)),
       cpu: median(of.map((r) => r.cpuUsPerRequest)),
+      main: median(of.map((r) => r.mainThreadUsPerRequest)),
       p50: median(of.map((r) => r.p50Ms)),
       p99: median(of.map((r) => r.p99Ms)),
       all: of.map((r) => r.requestsPerSecond.toFixed(0)).join(' '),
       errors: of.reduce((s, r) => s + r.errors, 0),
-      extra: mode === 'on' ? of.map((r) => `${JSON.stringify(r.recorded)} ${(r.traceBytes / 1e6).toFixed(1)} MB`).join('; ') : '',
+      extra: c.mode === 'on' ? of.map((r) => `${JSON.stringify(r.recorded)} ${(r.traceBytes / 1e6).toFixed(1)} MB`).join('; ') : '',
     };
   });
   const base0 = rows[0];
-  console.log('| case | req/s (median) | ratio | server CPU µs/request | ratio | p50 ms | p99 ms | p99 ratio | req/s per round | errors |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
-  const label: Record<Mode, string> = { none: 'without tracemark', off: 'tracemark imported, off', mem: 'node:* on, in memory (ring only)', on: 'node:* on, into a trace directory' };
+  console.log('| case | req/s (median) | ratio | server CPU µs/request (all threads) | ratio | main thread CPU µs/request | ratio | p50 ms | p99 ms | p99 ratio | req/s per round | errors |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const row of rows) {
-    console.log(`| ${label[row.mode]} | ${row.rps.toFixed(0)} | ${(row.rps / base0.rps).toFixed(3)} | ${row.cpu.toFixed(1)} | ${(row.cpu / base0.cpu).toFixed(3)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${(row.p99 / base0.p99).toFixed(2)} | ${row.all} | ${row.errors} |`);
+    console.log(`| ${row.c.label} | ${row.rps.toFixed(0)} | ${(row.rps / base0.rps).toFixed(3)} | ${row.cpu.toFixed(1)} | ${(row.cpu / base0.cpu).toFixed(3)} | ${row.main.toFixed(1)} | ${(row.main / base0.main).toFixed(3)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${(row.p99 / base0.p99).toFixed(2)} | ${row.all} | ${row.errors} |`);
   }
   console.log(`\nRecorded (on, per round): ${rows[3].extra}`);
   const cost = await subscriberCostNs();

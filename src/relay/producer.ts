@@ -102,6 +102,8 @@ export class RelayProducer {
   /** Streams closed for good (their thread ended): never added again, their packets dropped. */
   private readonly closedStreams = new Set<number>();
   private ready = false;
+  /** Streams whose ADD_STREAM is in flight on the current connection: their packets wait. */
+  private readonly pendingStreams = new Set<number>();
   private pathname = '';
   /** How many of `metadata` the current connection has been sent. */
   private metadataSent = 0;
@@ -165,13 +167,16 @@ export class RelayProducer {
   }
 
   private async addLiveStream(connection: RelayConnection, index: number, name: string): Promise<void> {
+    this.pendingStreams.add(index);
     try {
       const handle = await this.requestStream(connection, name, this.pathname);
       await connection.command(streamsSentMessage(), 'the end of the stream list');
       if (this.connection !== connection) return;
+      this.pendingStreams.delete(index);
       this.streams[index] = { handle, nextNetSeq: 0n };
-      if (this.closedStreams.has(index)) this.sendClose(connection, index);
+      // What waited for the handle first; a thread that ended meanwhile: its close after that.
       this.pump();
+      if (this.closedStreams.has(index)) this.sendClose(connection, index);
     } catch (error) {
       // A refusal or a lost connection: the connection is no use any more; reconnect and add all.
       if (this.connection === connection) {
@@ -252,9 +257,10 @@ export class RelayProducer {
     for (const packet of this.queue.splice(0)) {
       const stream = this.streams[packet.channel];
       if (stream === undefined) {
-        // A closed stream takes nothing more; one being added keeps its packets, in order.
-        if (this.closedStreams.has(packet.channel) || this.streamNames[packet.channel] === undefined) this.drop(packet);
-        else (waiting ??= []).push(packet);
+        // One being added keeps its packets, in order (also when its thread has ended since);
+        // a stream closed for good takes nothing more.
+        if (this.pendingStreams.has(packet.channel)) (waiting ??= []).push(packet);
+        else this.drop(packet);
         continue;
       }
       const netSeq = stream.nextNetSeq++;
@@ -340,6 +346,7 @@ export class RelayProducer {
     if (this.connection !== connection) return;
     this.connection = null;
     this.streams = [];
+    this.pendingStreams.clear();
     this.ready = false;
     for (const release of [...this.inflight]) release();
     if (this.closing) return;
