@@ -171,7 +171,7 @@ export const recordCommand: Command = {
     // Node's own markers (docs/node.md): the session's `node` options.
     const sampleIntervalMs = integerOption(parsed, 'sample-interval', 10, 3_600_000);
     const requestContext = flag(parsed, 'request-context');
-    const nodeOptions = sampleIntervalMs === undefined && !requestContext ? undefined
+    const nodeSession = sampleIntervalMs === undefined && !requestContext ? undefined
       : { ...(sampleIntervalMs === undefined ? {} : { sampleIntervalMs }), ...(requestContext ? { requestContext } : {}) };
     const preloadUrl = new URL('./preload.js', import.meta.url).href;
     const commandWords = parsed.rest ?? [];
@@ -204,7 +204,7 @@ export const recordCommand: Command = {
       ...(name === undefined ? {} : { name }),
       patterns: patterns.length > 0 ? patterns : ['*'],
       ...(flag(parsed, 'no-node') ? { noNode: true } : {}),
-      ...(nodeOptions === undefined ? {} : { node: nodeOptions }),
+      ...(nodeSession === undefined ? {} : { node: nodeSession }),
       overwrite: flag(parsed, 'overwrite'),
       ...(filter === undefined ? {} : { filter }),
       ...(subbufSize === undefined ? {} : { subbufSize }),
