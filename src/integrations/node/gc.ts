@@ -43,8 +43,15 @@ interface Profiler { start(): void; stop(): { statistics?: unknown[] } | undefin
 /** Records not paired yet, oldest first (a record may come one callback before its entry). */
 const records: HeapRecord[] = [];
 const MAX_RECORDS = 64;
-/** How far the two durations of one collection may differ: timer reads on either side. */
-const COST_SLACK_US = 200;
+/**
+ * How far the two durations of one collection may differ: their callbacks run one after the
+ * other around the collection (the profiler's own, which reads the heap statistics, can fall
+ * inside the perf_hooks measure), and a loaded host preempts between them. Pairing is in order
+ * and by kind, so a loose bound cannot pair a collection with a later one of another kind.
+ */
+function costSlackUs(durationUs: number): number {
+  return Math.max(1000, durationUs / 2);
+}
 
 let observer: PerformanceObserver | null = null;
 let profiler: Profiler | null = null;
@@ -74,7 +81,7 @@ function takeRecords(): void {
 function pair(kind: string, durationUs: number): HeapRecord | undefined {
   const types = PROFILER_TYPES.get(kind);
   if (types === undefined) return undefined;
-  const index = records.findIndex((r) => types.includes(r.gcType) && Math.abs(r.costUs - durationUs) <= COST_SLACK_US);
+  const index = records.findIndex((r) => types.includes(r.gcType) && Math.abs(r.costUs - durationUs) <= costSlackUs(durationUs));
   if (index < 0) return undefined;
   // Records before it are collections whose entries were paired otherwise or never came.
   return records.splice(0, index + 1)[index];
