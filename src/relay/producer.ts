@@ -257,10 +257,10 @@ export class RelayProducer {
     for (const packet of this.queue.splice(0)) {
       const stream = this.streams[packet.channel];
       if (stream === undefined) {
-        // One being added keeps its packets, in order (also when its thread has ended since);
-        // a stream closed for good takes nothing more.
-        if (this.pendingStreams.has(packet.channel)) (waiting ??= []).push(packet);
-        else this.drop(packet);
+        // One being added, or not announced yet (its 'stream' message can come after a packet
+        // the drainer posted), keeps its packets, in order; one closed for good takes no more.
+        if (this.closedStreams.has(packet.channel) && !this.pendingStreams.has(packet.channel)) this.drop(packet);
+        else (waiting ??= []).push(packet);
         continue;
       }
       const netSeq = stream.nextNetSeq++;
