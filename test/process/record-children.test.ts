@@ -83,6 +83,17 @@ describe('record -- any command: one trace for every Node.js process', () => {
     assert.match(run.stderr, /node tree\.mjs 2\n/);
   });
 
+  test('--filter and --overwrite apply to every process: each keeps its own flight recorder and writes it at its exit', () => {
+    const out = join(tmp.path, 'tree-overwrite');
+    const run = tracemark(['record', '-q', '--overwrite', '-e', 'app:*', '--filter', 'depth >= 1', '-o', out, '--', 'node', join(FIXTURES, 'tree.mjs')], { env: ENV, timeoutMs: 60_000 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(readdirSync(out).length, 3);
+    const story = bt2dump(out).events.map((e) => `${String(plain(e.fields.msg))}@${String(plain(e.fields.depth))}`);
+    assert.deepEqual(story, ['started@1', 'before fork@1', 'started@2', 'child exited@1']);
+    const check = ctfcheck(out, ['--expect-events', '4']);
+    assert.equal(check.status, 0, check.stdout + check.stderr);
+  });
+
   test('record -- npm run SCRIPT in a package: npm and the node it starts are both traced', { skip: npmAvailable() ? false : 'npm is not on PATH' }, () => {
     const out = join(tmp.path, 'npm');
     const run = tracemark(['record', '-o', out, '--', 'npm', 'run', '--silent', 'go'], { cwd: join(FIXTURES, 'pkg'), env: ENV, timeoutMs: 120_000 });

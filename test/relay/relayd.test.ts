@@ -140,6 +140,21 @@ describe('streaming to lttng-relayd', { skip, timeout: 240_000 }, () => {
     assert.deepEqual(stored.discarded, mine.discarded);
   });
 
+  test('record -- a process tree: each process streams its own trace into the one relay session', { timeout: 90_000 }, async () => {
+    const name = uniqueName('tree');
+    const local = join(work, name);
+    const tree = join(ROOT, 'test', 'process', 'fixtures', 'tree.mjs');
+    const app = run(process.execPath, [CLI, 'record', '-q', '-e', 'app:*', '--relay', relay.url, '--name', name, '-o', local, '--', 'node', tree]);
+    assert.equal(await app.exited, 0, app.stderr());
+    await waitFor('three stored traces', () => relay.traces(name).length === 3 && relay.traces(name).every((t) => Relayd.dataBytes(t) > 0), 20_000);
+    const stored = relay.traces(name).map((t) => bt2dump(t));
+    assert.deepEqual(stored.map((d) => d.events.length).sort(), [1, 3, 3]);
+    for (const dump of stored) assert.equal(dump.warnings, '');
+    // Merged by time, the relay's three traces are the local directory's one trace.
+    const merged = stored.flatMap((d) => d.events).sort((a, b) => (BigInt(a.ns) < BigInt(b.ns) ? -1 : BigInt(a.ns) > BigInt(b.ns) ? 1 : 0));
+    assert.deepEqual(merged, bt2dump(local).events);
+  });
+
   test('tracemark ctl PID enable --relay: a running process starts streaming; a live viewer sees it', { timeout: 60_000 }, async () => {
     const name = uniqueName('ctl');
     const socketDir = mkdtempSync(join(work, 'sock-'));
