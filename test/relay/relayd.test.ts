@@ -146,8 +146,13 @@ describe('streaming to lttng-relayd', { skip, timeout: 240_000 }, () => {
     const tree = join(ROOT, 'test', 'process', 'fixtures', 'tree.mjs');
     const app = run(process.execPath, [CLI, 'record', '-q', '-e', 'app:*', '--relay', relay.url, '--name', name, '-o', local, '--', 'node', tree]);
     assert.equal(await app.exited, 0, app.stderr());
-    await waitFor('three stored traces', () => relay.traces(name).length === 3 && relay.traces(name).every((t) => Relayd.dataBytes(t) > 0), 20_000);
-    const stored = relay.traces(name).map((t) => bt2dump(t));
+    // The relay writes the last packets a little after the processes exit: wait for all 7 events.
+    let stored: ReturnType<typeof bt2dump>[] = [];
+    await waitFor('the 7 events in three stored traces', () => {
+      if (relay.traces(name).length !== 3 || !relay.traces(name).every((t) => Relayd.dataBytes(t) > 0)) return false;
+      stored = relay.traces(name).map((t) => bt2dump(t));
+      return stored.reduce((sum, d) => sum + d.events.length, 0) === 7;
+    }, 20_000, 500);
     assert.deepEqual(stored.map((d) => d.events.length).sort(), [1, 3, 3]);
     for (const dump of stored) assert.equal(dump.warnings, '');
     // Merged by time, the relay's three traces are the local directory's one trace.
