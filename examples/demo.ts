@@ -38,15 +38,20 @@ function run(file: string, args: readonly string[]): void {
 
 /** Prints the first `count` lines of a command's output, then closes the pipe, as `| head` does. */
 async function head(file: string, args: readonly string[], count: number): Promise<void> {
-  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const errors: Buffer[] = [];
+  child.stderr.on('data', (chunk: Buffer) => errors.push(chunk));
   const lines = createInterface({ input: child.stdout });
   let seen = 0;
   for await (const line of lines) {
     console.log(line);
-    if (++seen >= count) break; // closes the pipe: the command stops on EPIPE, quietly
+    if (++seen >= count) break; // closes the pipe: the command stops on EPIPE
   }
   child.stdout.destroy();
   await new Promise((resolve) => child.on('close', resolve));
+  // What a command says about the pipe we closed (babeltrace2 reports its failed write at
+  // length) is noise; what it says when it ended by itself is shown.
+  if (seen < count) process.stderr.write(Buffer.concat(errors));
 }
 
 const traces = join(root, 'traces');
