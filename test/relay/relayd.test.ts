@@ -91,10 +91,12 @@ describe('streaming to lttng-relayd', { skip, timeout: 240_000 }, () => {
       writeFileSync(stop, '');
     }
     assert.equal(await app.exited, 0, app.stderr());
-    // The relay session ends with the program: the live viewer ends by itself.
+    // babeltrace2 2.0.4's live reader does not end when the relay session ends: it is killed at
+    // its timeout. What it printed is checked as a gap-free prefix: it has been seen to miss the
+    // last 0.5-1 s of a session that ends (the relay stores them; open problem, docs/relay.md).
     await viewer.exited;
     const all = ticks(viewer.stdout());
-    assert.deepEqual(all.map((e) => e.i), all.map((_, k) => k), 'the viewer got every event, in order');
+    assert.deepEqual(all.map((e) => e.i), all.map((_, k) => k), 'the viewer got the events in order, none missing before the last it showed');
   });
 
   test('three processes into one relay: one live viewer sees them all; the relay stores each', { timeout: 120_000 }, async () => {
