@@ -162,7 +162,6 @@ describe('LTTng crash-extracted traces (lttng-crash): tracemark reads what babel
     assert.equal(crash.status, 0, `lttng-crash: ${String(crash.stdout)}${String(crash.stderr)}`);
     const compared = compare(extracted);
     const ticks = [...readTraceSync(extracted)].filter((e) => e.name === 'tmtest:tick').map((e) => Number((e.fields as { n: unknown }).n));
-    assert.ok(compared.events > 0, 'the extracted trace should hold the events left in the buffers');
     return { ...compared, ticks };
   }
 
@@ -170,9 +169,12 @@ describe('LTTng crash-extracted traces (lttng-crash): tracemark reads what babel
   const LAST_TICK = 10000;
 
   it('discard mode: app and session daemon killed with SIGKILL mid-trace, lttng-crash -x', () => {
-    // The consumer daemon had consumed most packets: what is extracted is what it had not.
-    const { events } = crashAndCompare([`--output=${base}/o`], ['--subbuf-size=4096', '--num-subbuf=4']);
-    assert.ok(events > 0);
+    // The consumer daemon had consumed most packets: what is extracted is what it had not, which
+    // is nothing when the crash fell just after a packet was consumed (seen in CI): tracemark and
+    // babeltrace2 must then agree on an empty trace (compare() checks it either way).
+    const { events, ticks } = crashAndCompare([`--output=${base}/o`], ['--subbuf-size=4096', '--num-subbuf=4']);
+    assert.equal(ticks.length <= events, true);
+    if (ticks.length > 0) assert.ok(Math.max(...ticks) <= LAST_TICK, 'nothing after the crash');
   });
 
   it('overwrite mode, not a snapshot session: the current sub-buffers at the crash', () => {
