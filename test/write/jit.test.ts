@@ -2,7 +2,8 @@
  * Structural properties of the hot path that the benchmarks rely on (docs/design/zero-cost-markers.md),
  * read from V8's own traces in a child process, never from timings: after 100 sessions and 100
  * probes came and went while a user's loop was hot, the loop is optimised again with the marker
- * inlined into it, and no toggle left a polymorphic call behind ("wrong call target").
+ * inlined into it, and no toggle left a polymorphic call behind ("wrong call target"). The
+ * compilers run on the main thread so that their trace lines are not interleaved.
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
@@ -13,7 +14,10 @@ import { repoRoot } from './helpers.js';
 const fixture = resolve(repoRoot, 'test', 'write', 'fixtures', 'jit-user-loop.mjs');
 
 test('after 100 session and attach cycles the marker is still inlined into an optimised loop', () => {
-  const child = spawnSync(process.execPath, ['--trace-opt', '--trace-deopt', '--trace-turbo-inlining', fixture], {
+  // Compiling on the main thread keeps V8's trace lines whole and in order: a concurrent compile
+  // printed its "Inlining ..." line with another thread's line spliced into it (seen in CI on Node 26).
+  const v8Flags = ['--no-concurrent-recompilation', '--no-concurrent-osr', '--trace-opt', '--trace-deopt', '--trace-turbo-inlining'];
+  const child = spawnSync(process.execPath, [...v8Flags, fixture], {
     encoding: 'utf8', timeout: 120_000, maxBuffer: 256 * 1024 * 1024,
   });
   assert.equal(child.status, 0, `fixture failed: ${child.stderr}`);
