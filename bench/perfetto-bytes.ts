@@ -4,6 +4,7 @@
  * BENCHMARKS.md's "Export and view" section.
  */
 import { readFileSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
 
 interface WireField { field: number; head: number; valueStart: number; end: number }
 
@@ -45,9 +46,19 @@ function wireFields(b: Uint8Array, start: number, end: number): WireField[] {
 const PACKET_PARTS: Record<number, string> = { 8: 'timestamp (delta on the incremental clock)', 10: 'trusted_packet_sequence_id', 13: 'sequence_flags' };
 const EVENT_PARTS: Record<number, string> = { 9: 'TrackEvent.type', 10: 'TrackEvent.name_iid', 11: 'TrackEvent.track_uuid' };
 
-/** Bytes per event of each part of the event packets, and of everything else, for a .pftrace file. */
-export function perfettoByteAccounting(file: string): { events: number; bytesPerEvent: number; parts: [string, number][] } {
-  const b = readFileSync(file);
+/**
+ * Bytes per event of each part of the event packets, and of everything else, for a .pftrace
+ * file; packets deflated in compressed_packets are walked inflated (`plainBytesPerEvent`), the
+ * file's own size gives `bytesPerEvent`.
+ */
+export function perfettoByteAccounting(file: string): { events: number; bytesPerEvent: number; plainBytesPerEvent: number; parts: [string, number][] } {
+  const fileBytes = readFileSync(file);
+  const chunks: Uint8Array[] = [];
+  for (const packet of wireFields(fileBytes, 0, fileBytes.length)) {
+    const compressed = wireFields(fileBytes, packet.valueStart, packet.end).find((f) => f.field === 50);
+    chunks.push(compressed === undefined ? fileBytes.subarray(packet.valueStart - packet.head, packet.end) : inflateSync(fileBytes.subarray(compressed.valueStart, compressed.end)));
+  }
+  const b = Buffer.concat(chunks);
   const sums = new Map<string, number>();
   const add = (k: string, n: number): void => { sums.set(k, (sums.get(k) ?? 0) + n); };
   let events = 0;
@@ -75,7 +86,7 @@ export function perfettoByteAccounting(file: string): { events: number; bytesPer
       }
     }
   }
-  return { events, bytesPerEvent: b.length / events, parts: [...sums].map(([k, v]) => [k, v / events]) };
+  return { events, bytesPerEvent: fileBytes.length / events, plainBytesPerEvent: b.length / events, parts: [...sums].map(([k, v]) => [k, v / events]) };
 }
 
 function tagBytes(f: WireField): number {

@@ -89,12 +89,13 @@ export async function viewBenchmarks(counts: readonly number[] = [1_000_000, 10_
       rmSync(work, { recursive: true, force: true });
     }
   }
-  console.log('\n## Perfetto export: bytes per event, by part (the event packets walked on the wire)');
+  console.log('\n## Perfetto export: bytes per event, by part (the event packets walked on the wire, inflated)');
   console.log(`| part | ${accounting.map(([n]) => n.toLocaleString('en')).join(' | ')} |`);
   console.log(`|---|${accounting.map(() => '---|').join('')}`);
   const partNames = [...new Set(accounting.flatMap(([, a]) => a.parts.map(([k]) => k)))];
   for (const name of partNames) console.log(`| ${name} | ${accounting.map(([, a]) => (a.parts.find(([k]) => k === name)?.[1] ?? 0).toFixed(2)).join(' | ')} |`);
-  console.log(`| **total** | ${accounting.map(([, a]) => `**${a.bytesPerEvent.toFixed(2)}**`).join(' | ')} |`);
+  console.log(`| **total, plain packets** | ${accounting.map(([, a]) => `**${a.plainBytesPerEvent.toFixed(2)}**`).join(' | ')} |`);
+  console.log(`| **the file: packets deflated in compressed_packets (the default)** | ${accounting.map(([, a]) => `**${a.bytesPerEvent.toFixed(2)}**`).join(' | ')} |`);
   console.log(`\n## View page in headless Chromium (Debian chromium, playwright-core), ${LOADS} loads, median (each load)`);
   console.log('ms from navigation start: first frame = every kept event drawn (zoom and pan work); loaded = field columns decoded too (hover, search).');
   console.log('| events | page size | first frame, ms | loaded, ms | one redraw of the whole trace, ms | console errors | load average |');

@@ -35,11 +35,56 @@ before(async () => {
   await session.close();
 });
 
-function exportPerfetto(from: string): DecodedTrace {
+function exportPerfettoFile(from: string, extra: string[] = []): Uint8Array {
   const out = join(work.path, `out-${Math.random().toString(16).slice(2)}.pftrace`);
-  const run = tracemark(['export', from, '--format', 'perfetto', '-o', out]);
+  const run = tracemark(['export', from, '--format', 'perfetto', '-o', out, ...extra]);
   assert.equal(run.status, 0, run.stderr);
-  return decodePerfetto(readFileSync(out));
+  return readFileSync(out);
+}
+
+function exportPerfetto(from: string, extra: string[] = []): DecodedTrace {
+  return decodePerfetto(exportPerfettoFile(from, extra));
+}
+
+test('packets are deflated as Perfetto writes them (compressed_packets); --uncompressed writes the same packets plain', () => {
+  const compressedBytes = exportPerfettoFile(dir);
+  const plainBytes = exportPerfettoFile(dir, ['--uncompressed']);
+  const compressed = decodePerfetto(compressedBytes);
+  const plain = decodePerfetto(plainBytes);
+  assert.deepEqual(compressed.problems, []);
+  assert.deepEqual(plain.problems, []);
+  assert.ok(compressed.compressedPackets >= 1, 'at least one compressed_packets packet');
+  assert.equal(plain.compressedPackets, 0);
+  // Every top-level packet of the default output is a compressed one: nothing left plain.
+  assert.equal(compressed.compressedPackets, countTopLevelPackets(compressedBytes));
+  assert.equal(compressed.packets, plain.packets);
+  assert.deepEqual(compressed.events, plain.events);
+  assert.deepEqual([...compressed.tracks], [...plain.tracks]);
+  assert.ok(compressedBytes.length < plainBytes.length / 2, `deflated ${compressedBytes.length} B, plain ${plainBytes.length} B`);
+  const misuse = tracemark(['export', dir, '--uncompressed', '-o', join(work.path, 'x.json')]);
+  assert.equal(misuse.status, 2);
+  assert.match(misuse.stderr, /--uncompressed goes with --format perfetto/);
+});
+
+/** Top-level Trace.packet fields of a file (tag 0x0a, length varint), counted by walking them. */
+function countTopLevelPackets(bytes: Uint8Array): number {
+  let count = 0;
+  let p = 0;
+  while (p < bytes.length) {
+    assert.equal(bytes[p++], 0x0a, 'a top-level TracePacket tag');
+    let length = 0;
+    let scale = 1;
+    for (;;) {
+      const b = bytes[p++];
+      length += (b & 0x7f) * scale;
+      scale *= 128;
+      if (b < 0x80) break;
+    }
+    p += length;
+    count++;
+  }
+  assert.equal(p, bytes.length);
+  return count;
 }
 
 test('descriptors for the process and its thread; every event on the thread track at its exact time, with its fields', () => {
@@ -133,7 +178,8 @@ test('event names are interned, field names said once (in the schema), repeated 
   for (let i = 0; i < 200; i++) log(i, i % 2 === 0 ? 'a-longer-repeated-message' : 'another-long-message', i % 2 === 0 ? 'abc' : 'cde');
   await session.close();
   const out = join(work.path, 'interned.pftrace');
-  assert.equal(tracemark(['export', logDir, '--format', 'perfetto', '-o', out]).status, 0);
+  // Plain packets, so that the strings can be counted in the file's bytes.
+  assert.equal(tracemark(['export', logDir, '--format', 'perfetto', '--uncompressed', '-o', out]).status, 0);
   const text = readFileSync(out).toString('latin1');
   const count = (s: string): number => text.split(s).length - 1;
   assert.equal(count('pf:log'), 1);

@@ -6,6 +6,7 @@
  * descriptor support), as trace processor reads them. Shared by the export and bench checks.
  */
 import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import 'protobufjs/ext/descriptor/index.js';
 import { ROOT } from './helpers.js';
@@ -42,6 +43,8 @@ export interface DecodedTrack {
 
 export interface DecodedTrace {
   packets: number;
+  /** Top-level packets that carried others deflated (TracePacket.compressed_packets). */
+  compressedPackets: number;
   tracks: Map<string, DecodedTrack>;
   events: DecodedTrackEvent[];
   extensions: Map<number, DecodedExtension>;
@@ -105,12 +108,28 @@ function extensionsOf(set: Uint8Array, into: Map<number, DecodedExtension>, prob
 export function decodePerfetto(bytes: Uint8Array): DecodedTrace {
   traceType ??= protobuf.loadSync(join(ROOT, 'test', 'fixtures', 'perfetto', 'perfetto-subset.proto')).lookupType('perfetto.protos.Trace');
   const packetType = traceType.lookup('TracePacket') as protobuf.Type;
-  const rawPackets = rawFields(bytes).filter(([n]) => n === 1).map(([, b]) => b!);
+  const problems: string[] = [];
+  // As trace processor tokenizes: a packet with compressed_packets is replaced by the packets
+  // its inflated bytes hold (a Trace again: field 1 each), which may not nest further.
+  let compressedPackets = 0;
+  const rawPackets: Uint8Array[] = [];
+  for (const [n, b] of rawFields(bytes)) {
+    if (n !== 1 || b === undefined) continue;
+    const compressed = rawFields(b).find(([f]) => f === 50)?.[1];
+    if (compressed === undefined) { rawPackets.push(b); continue; }
+    compressedPackets++;
+    const inner = inflateSync(compressed);
+    if (inner[0] !== 0x0a) problems.push('compressed packets that do not start with a TracePacket tag');
+    for (const [m, c] of rawFields(inner)) {
+      if (m !== 1 || c === undefined) { problems.push(`field ${m} inside compressed packets`); continue; }
+      if (rawFields(c).some(([f]) => f === 50)) problems.push('compressed packets nested in compressed packets');
+      rawPackets.push(c);
+    }
+  }
   const packets = rawPackets.map((raw) => packetType.toObject(packetType.decode(raw), { longs: String, enums: String, bytes: String }) as Obj);
   const extensions = new Map<number, DecodedExtension>();
   const tracks = new Map<string, DecodedTrack>();
   const events: DecodedTrackEvent[] = [];
-  const problems: string[] = [];
   const states = new Map<number, SequenceState>();
   for (let k = 0; k < packets.length; k++) {
     const p = packets[k];
@@ -183,5 +202,5 @@ export function decodePerfetto(bytes: Uint8Array): DecodedTrace {
     else if (!tracks.has(trackUuid)) problems.push(`track ${trackUuid} used before its descriptor`);
     events.push({ sequence: seqId, timestampNs: ts, type: te.type, trackUuid, name, args, argKeys });
   }
-  return { packets: packets.length, tracks, events, extensions, problems };
+  return { packets: packets.length, compressedPackets, tracks, events, extensions, problems };
 }

@@ -3,6 +3,8 @@
  * written packet by packet in bounded memory. Field numbers from Perfetto's published .proto
  * files (protos/perfetto/trace/...; see docs/export.md for the subset).
  *
+ * Packets are flushed every 1 MiB, deflated by default (compressed-packets.ts).
+ *
  * Layout:
  * - sequence 1 (absolute timestamps): a TrackDescriptor per process (ProcessDescriptor with the
  *   pid and name), per thread (ThreadDescriptor), per lost-event track and per async span lane;
@@ -28,71 +30,23 @@ import type { DiscardedInfo, TraceEvent, TraceInfo } from '../../read/index.js';
 import { PendingSpans, SpanRoles, SpanStacks, spanIdOf } from '../../timeline/spans.js';
 import { TrackMap, type ProcessTrack, type ThreadTrack } from '../../timeline/tracks.js';
 import { hex, jsonValue } from '../json-values.js';
+import {
+  PACKET_TIMESTAMP, PACKET_SEQUENCE_ID, PACKET_TRACK_EVENT, PACKET_INTERNED_DATA,
+  PACKET_SEQUENCE_FLAGS, PACKET_CLOCK_SNAPSHOT, PACKET_DEFAULTS, PACKET_TRACK_DESCRIPTOR,
+  PACKET_EXTENSION_DESCRIPTOR, EXTENSION_SET, SEQ_INCREMENTAL_STATE_CLEARED, DEFAULTS_CLOCK_ID,
+  DEFAULTS_TRACK_EVENT, TRACK_EVENT_DEFAULTS_TRACK_UUID, SNAPSHOT_CLOCKS, CLOCK_ID,
+  CLOCK_TIMESTAMP, CLOCK_IS_INCREMENTAL, BUILTIN_CLOCK_BOOTTIME, INCREMENTAL_CLOCK_ID, TRACK_UUID,
+  TRACK_NAME, TRACK_PROCESS, TRACK_THREAD, TRACK_PARENT_UUID, PROCESS_PID, PROCESS_NAME,
+  THREAD_PID, THREAD_TID, THREAD_NAME, EVENT_DEBUG_ANNOTATIONS, EVENT_TYPE, EVENT_NAME_IID,
+  EVENT_TRACK_UUID, EVENT_NAME, TYPE_SLICE_BEGIN, TYPE_SLICE_END, TYPE_INSTANT,
+  INTERNED_EVENT_NAMES, INTERNED_ANNOTATION_NAMES, INTERNED_STRING_VALUES, INTERNED_IID,
+  INTERNED_NAME, ANNOTATION_NAME_IID, ANNOTATION_BOOL, ANNOTATION_UINT, ANNOTATION_INT,
+  ANNOTATION_DOUBLE, ANNOTATION_STRING, ANNOTATION_NAME, ANNOTATION_STRING_IID, TRACE_PACKET
+} from './fields.js';
+import { compressPackets } from './compressed-packets.js';
 import { ProtoWriter } from './proto-writer.js';
 import { TypedFields } from './typed-fields.js';
 
-// TracePacket (trace_packet.proto)
-const PACKET_TIMESTAMP = 8;
-const PACKET_SEQUENCE_ID = 10;
-const PACKET_TRACK_EVENT = 11;
-const PACKET_INTERNED_DATA = 12;
-const PACKET_SEQUENCE_FLAGS = 13;
-const PACKET_CLOCK_SNAPSHOT = 6;
-const PACKET_DEFAULTS = 59;
-const PACKET_TRACK_DESCRIPTOR = 60;
-const PACKET_EXTENSION_DESCRIPTOR = 72;
-/** ExtensionDescriptor.extension_set (a FileDescriptorSet). */
-const EXTENSION_SET = 1;
-const SEQ_INCREMENTAL_STATE_CLEARED = 1;
-// TracePacketDefaults / TrackEventDefaults
-const DEFAULTS_CLOCK_ID = 58;
-const DEFAULTS_TRACK_EVENT = 11;
-const TRACK_EVENT_DEFAULTS_TRACK_UUID = 11;
-// ClockSnapshot (clock_snapshot.proto)
-const SNAPSHOT_CLOCKS = 1;
-const CLOCK_ID = 1;
-const CLOCK_TIMESTAMP = 2;
-const CLOCK_IS_INCREMENTAL = 3;
-const BUILTIN_CLOCK_BOOTTIME = 6;
-/** Sequence-scoped clocks are 64..127. */
-const INCREMENTAL_CLOCK_ID = 64;
-// TrackDescriptor, ProcessDescriptor, ThreadDescriptor
-const TRACK_UUID = 1;
-const TRACK_NAME = 2;
-const TRACK_PROCESS = 3;
-const TRACK_THREAD = 4;
-const TRACK_PARENT_UUID = 5;
-const PROCESS_PID = 1;
-const PROCESS_NAME = 6;
-const THREAD_PID = 1;
-const THREAD_TID = 2;
-const THREAD_NAME = 5;
-// TrackEvent (track_event.proto)
-const EVENT_DEBUG_ANNOTATIONS = 4;
-const EVENT_TYPE = 9;
-const EVENT_NAME_IID = 10;
-const EVENT_TRACK_UUID = 11;
-const EVENT_NAME = 23;
-const TYPE_SLICE_BEGIN = 1;
-const TYPE_SLICE_END = 2;
-const TYPE_INSTANT = 3;
-// InternedData (interned_data.proto): EventName, DebugAnnotationName, InternedString = { iid 1, name/str 2 }
-const INTERNED_EVENT_NAMES = 2;
-const INTERNED_ANNOTATION_NAMES = 3;
-const INTERNED_STRING_VALUES = 29;
-const INTERNED_IID = 1;
-const INTERNED_NAME = 2;
-// DebugAnnotation (debug_annotation.proto)
-const ANNOTATION_NAME_IID = 1;
-const ANNOTATION_BOOL = 2;
-const ANNOTATION_UINT = 3;
-const ANNOTATION_INT = 4;
-const ANNOTATION_DOUBLE = 5;
-const ANNOTATION_STRING = 6;
-const ANNOTATION_NAME = 10;
-const ANNOTATION_STRING_IID = 17;
-// Trace (trace.proto)
-const TRACE_PACKET = 1;
 
 const META_SEQUENCE = 1;
 /** Strings interned as values: short ones only, and a bounded number of them. */
@@ -161,7 +115,11 @@ export class PerfettoTraceWriter {
   /** TrackEvents written (instants, slice begins and ends, lost ranges). */
   count = 0;
 
-  constructor(private readonly write: (bytes: Uint8Array) => void, info: TraceInfo) {
+  private readonly compress: boolean;
+
+  /** `compress` (default true): every flushed chunk of packets as one `compressed_packets` packet. */
+  constructor(private readonly write: (bytes: Uint8Array) => void, info: TraceInfo, options: { compress?: boolean } = {}) {
+    this.compress = options.compress ?? true;
     this.tracks = new TrackMap(info);
     this.roles = new SpanRoles(info);
   }
@@ -173,7 +131,8 @@ export class PerfettoTraceWriter {
 
   flush(): void {
     if (this.out.length === 0) return;
-    this.write(this.out.finished().slice());
+    const packets = this.out.finished();
+    this.write(this.compress ? compressPackets(packets) : packets.slice());
     this.out.reset();
   }
 
