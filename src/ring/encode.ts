@@ -90,7 +90,8 @@ export function encoderStatements(id: number, fields: readonly FieldInfo[], exit
         break;
       case 'blob':
         // The blob's length is read from its internal slot: an own \`length\` could lie.
-        lines.push(`let n${i}; if (h.isRealUint8Array(${a})) n${i} = h.realLength(${a}); else { ${a} = h.coerceBlob(${a}); n${i} = ${a}.length; }`);
+        // A string too long for any event of this channel is dropped before it is encoded.
+        lines.push(`let n${i}; if (h.isRealUint8Array(${a})) n${i} = h.realLength(${a}); else { ${a} = h.coerceBlob(${a}, ch.maxEventBytes); if (${a} === null) { ch.dropTooLarge(); ${exit} } n${i} = ${a}.length; }`);
         fixedBytes += 4;
         upper.push(`n${i}`);
         exact.push(`n${i}`);
@@ -206,7 +207,8 @@ export function createGenericEncoder(id: number, fields: readonly FieldInfo[]): 
         need += utf8Length(value as string) + 1;
         lowerBound += (value as string).length;
       } else if (type === 'blob') {
-        const blob = isRealUint8Array(value) ? value : coerceBlob(value);
+        const blob = isRealUint8Array(value) ? value : coerceBlob(value, ch.maxEventBytes);
+        if (blob === null) { ch.dropTooLarge(); return; }
         value = blob;
         const length = realLength(blob);
         lengths[i] = length;

@@ -190,3 +190,30 @@ test('ctl start after a failed start: refused again with its code, nothing recor
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+test('a huge string for a number, a %c or a %pW is not parsed, read or encoded (a 100 MB rope stalled a fire for 0.1-0.7 s)', async () => {
+  const dir = trace('huge');
+  const m = marker('huge:args', 'n %u c %c x %lf') as unknown as (...args: unknown[]) => void;
+  const blob = marker('huge:blob', 'b %pW') as unknown as (b: unknown) => void;
+  const session = new Session({ output: dir, channels: { default: { subbufSize: 16 * 1024, subbufCount: 4 } } });
+  session.enable('huge:*');
+  session.start();
+  const long = '7'.repeat(1025);
+  const before = tracing.stats().coercedArguments;
+  m('42', 'ab', '2.5'); // short strings: parsed, first code point
+  m(long, `${long}!`, long); // longer than 1024: 0, U+FFFD, 0, without looking at them
+  m(`${' '.repeat(1020)}123`, '\u00e9t\u00e9', ` ${'0'.repeat(1022)}1`); // up to 1024 still parsed
+  blob('y'.repeat(16 * 1024)); // cannot fit in a 16 KiB sub-buffer: dropped, never encoded
+  blob('short');
+  const coerced = tracing.stats().coercedArguments - before;
+  await session.close();
+  const stats = session.stats().channels.default;
+  assert.equal(stats.tooLarge, 1);
+  assert.equal(stats.written, 4);
+  assert.equal(coerced, 2 + 3 + 2 + 2); // a string of 2 or more for %c is not a coercion
+  const dump = bt2dump(dir);
+  assert.equal(dump.warnings.replace(/.*may have discarded.*\n?/g, ''), '');
+  const rows = dump.events.slice(0, 3).map((e) => [e.fields.n, e.fields.c, e.fields.x].map((v) => plain(v!)));
+  assert.deepEqual(rows, [[42n, 'a', 2.5], [0n, '\ufffd', 0], [123n, '\u00e9', 1]]);
+  assert.deepEqual([...(plain(dump.events[3].fields.b!) as Uint8Array)], [...new TextEncoder().encode('short')]);
+});
