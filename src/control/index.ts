@@ -21,8 +21,10 @@ export interface ListenOptions {
   maxConnections?: number;
   /** Longest request in bytes. Default 65536. */
   maxRequestBytes?: number;
-  /** Time a client has to complete each request. Default 10000 ms. */
+  /** Time a client has to complete each request after the previous reply. Default 10000 ms. */
   idleTimeoutMs?: number;
+  /** Time a client has to complete its first request after connecting. Default 2000 ms (at most idleTimeoutMs). */
+  firstRequestTimeoutMs?: number;
 }
 
 export interface ControlHandle {
@@ -48,6 +50,7 @@ async function start(options: ListenOptions): Promise<ControlHandle> {
     maxConnections: positiveInteger(options.maxConnections, DEFAULT_LIMITS.maxConnections),
     maxRequestBytes: positiveInteger(options.maxRequestBytes, DEFAULT_LIMITS.maxRequestBytes),
     idleTimeoutMs: positiveInteger(options.idleTimeoutMs, DEFAULT_LIMITS.idleTimeoutMs),
+    firstRequestTimeoutMs: positiveInteger(options.firstRequestTimeoutMs, DEFAULT_LIMITS.firstRequestTimeoutMs),
   };
   const commands = new ControlCommands();
   const server = new ControlServer(socketPathIn(dir, process.pid), commands, limits);
@@ -80,6 +83,6 @@ export async function close(): Promise<void> {
 }
 
 export { findSocket, candidateDirs, verifyPrivateDir, CONTROL_DIR_ENV } from './socket-dir.js';
-export { PROTOCOL_VERSION, MAX_REQUEST_BYTES, IDLE_TIMEOUT_MS, MAX_CONNECTIONS, type ControlRequest, type Reply } from './protocol.js';
+export { PROTOCOL_VERSION, MAX_REQUEST_BYTES, IDLE_TIMEOUT_MS, FIRST_REQUEST_TIMEOUT_MS, EVICTABLE_IDLE_MS, MAX_CONNECTIONS, type ControlRequest, type Reply } from './protocol.js';
 export { controlRequest } from './client.js';
 export { trackSession } from './sessions.js';

@@ -10,9 +10,20 @@ export const PROTOCOL_VERSION = 1;
 export const MAX_REQUEST_BYTES = 64 * 1024;
 /** Replies can list every marker: the client accepts more than the server does. */
 export const MAX_REPLY_BYTES = 16 * 1024 * 1024;
-/** A client must complete each request within this time of the previous reply (or of connecting). */
+/** A client must complete each request within this time of the previous reply. */
 export const IDLE_TIMEOUT_MS = 10_000;
+/**
+ * ... and its first request within this time of connecting (never more than the idle timeout):
+ * `tracemark ctl` writes its request at once, so a connection silent for longer is not a client
+ * that needs its place.
+ */
+export const FIRST_REQUEST_TIMEOUT_MS = 2_000;
 export const MAX_CONNECTIONS = 16;
+/**
+ * When every connection is taken, a new client takes the place of the one idle the longest
+ * (no request being served or queued) if it has been idle at least this long.
+ */
+export const EVICTABLE_IDLE_MS = 1_000;
 
 export const COMMANDS = ['list', 'enable', 'disable', 'start', 'stop', 'snapshot', 'close'] as const;
 export type CommandName = typeof COMMANDS[number];

@@ -11,7 +11,7 @@ import { TracemarkError } from '../errors/index.js';
 import { onProcessEnd } from '../exit/index.js';
 import type { ControlCommands } from './commands.js';
 import {
-  IDLE_TIMEOUT_MS, LineSplitter, MAX_CONNECTIONS, MAX_REQUEST_BYTES, PROTOCOL_VERSION, ProtocolError,
+  EVICTABLE_IDLE_MS, FIRST_REQUEST_TIMEOUT_MS, IDLE_TIMEOUT_MS, LineSplitter, MAX_CONNECTIONS, MAX_REQUEST_BYTES, PROTOCOL_VERSION, ProtocolError,
   encodeLine, errorReply, parseRequest, replyForError, type Reply, type RequestId,
 } from './protocol.js';
 
@@ -19,12 +19,15 @@ export interface ServerLimits {
   maxConnections: number;
   maxRequestBytes: number;
   idleTimeoutMs: number;
+  /** For the first request of a connection (capped at idleTimeoutMs). */
+  firstRequestTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
   maxConnections: MAX_CONNECTIONS,
   maxRequestBytes: MAX_REQUEST_BYTES,
   idleTimeoutMs: IDLE_TIMEOUT_MS,
+  firstRequestTimeoutMs: FIRST_REQUEST_TIMEOUT_MS,
 });
 
 /** A client that reads no replies is dropped once this much output waits for it. */
@@ -60,6 +63,10 @@ class Connection {
   private busy = false;
   private closing = false;
   private timer: NodeJS.Timeout | null = null;
+  /** Whether a reply was sent: the deadline for the next request is then the idle timeout. */
+  private replied = false;
+  /** When the connection last went back to waiting for a request (connected, or replied). */
+  private waitingSinceMs = performance.now();
 
   constructor(private readonly socket: Socket, private readonly limits: ServerLimits, private readonly commands: ControlCommands) {
     this.splitter = new LineSplitter(limits.maxRequestBytes);
@@ -78,13 +85,33 @@ class Connection {
     }
   }
 
-  /** The deadline for the next complete request: re-armed after each reply, not by partial data. */
+  /**
+   * The deadline for the next complete request: re-armed after each reply, not by partial data;
+   * shorter for the first request (a connection that never says anything is let go sooner).
+   */
   private armTimer(): void {
     this.clearTimer();
+    this.waitingSinceMs = performance.now();
+    const first = !this.replied;
+    const ms = first ? Math.min(this.limits.firstRequestTimeoutMs, this.limits.idleTimeoutMs) : this.limits.idleTimeoutMs;
     this.timer = setTimeout(() => this.guard(() => {
-      this.fail(errorReply(null, 'ERR_CONTROL', `no complete request within ${this.limits.idleTimeoutMs} ms; disconnecting`));
-    }), this.limits.idleTimeoutMs);
+      this.fail(errorReply(null, 'ERR_CONTROL', `no complete request within ${ms} ms of ${first ? 'connecting' : 'the previous reply'}; disconnecting`));
+    }), ms);
     this.timer.unref();
+  }
+
+  /**
+   * How long this connection has waited for a request (partial data does not count as one),
+   * or -1 while a request of it is served or queued, or once it is closing.
+   */
+  idleMs(now: number): number {
+    if (this.busy || this.closing || this.queue.length > 0) return -1;
+    return now - this.waitingSinceMs;
+  }
+
+  /** Closes an idle connection so that a new client can have its place. */
+  evict(idleMs: number, open: number): void {
+    this.fail(errorReply(null, 'ERR_CONTROL', `closed after ${Math.round(idleMs)} ms without a request, to make room for a new client (${open} connections open, the limit); disconnecting`));
   }
 
   private clearTimer(): void {
@@ -131,6 +158,7 @@ class Connection {
           return;
         }
         this.send(reply);
+        this.replied = true;
       }
     } catch {
       this.socket.destroy();
@@ -170,6 +198,9 @@ class Connection {
 
 export class ControlServer {
   private readonly server: Server;
+  /** Connections being served or waiting for a request. */
+  private readonly connections = new Map<Socket, Connection>();
+  /** Every socket not yet closed, those having their last word included: close() ends them all. */
   private readonly sockets = new Set<Socket>();
   private closed = false;
   private removeEndHook: (() => void) | null = null;
@@ -237,13 +268,39 @@ export class ControlServer {
   private onConnection(socket: Socket): void {
     socket.on('error', () => {}); // a peer that vanishes mid-write is not the host's problem
     socket.unref();
-    if (this.closed || this.sockets.size >= this.limits.maxConnections) {
-      closeAfterLastWord(socket, encodeLine(errorReply(null, 'ERR_CONTROL', `too many control connections (at most ${this.limits.maxConnections}); disconnecting`)));
-      return;
-    }
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
-    new Connection(socket, this.limits, this.commands);
+    if (this.closed || (this.connections.size >= this.limits.maxConnections && !this.makeRoom())) {
+      closeAfterLastWord(socket, encodeLine(errorReply(null, 'ERR_CONTROL', `too many control connections (at most ${this.limits.maxConnections}), none idle for ${EVICTABLE_IDLE_MS} ms; disconnecting`)));
+      return;
+    }
+    this.connections.set(socket, new Connection(socket, this.limits, this.commands));
+    socket.on('close', () => this.connections.delete(socket));
+  }
+
+  /**
+   * Every connection is taken: the one idle the longest, if idle for EVICTABLE_IDLE_MS, is
+   * closed (with a reply saying why) and its place given to the new client. A client holding
+   * every connection without using them cannot lock the others out; one keeping all of them
+   * busy can (docs/control.md).
+   */
+  private makeRoom(): boolean {
+    const now = performance.now();
+    let oldest: Connection | null = null;
+    let oldestSocket: Socket | null = null;
+    let longestMs = EVICTABLE_IDLE_MS;
+    for (const [socket, connection] of this.connections) {
+      const idle = connection.idleMs(now);
+      if (idle >= longestMs) {
+        longestMs = idle;
+        oldest = connection;
+        oldestSocket = socket;
+      }
+    }
+    if (oldest === null || oldestSocket === null) return false;
+    this.connections.delete(oldestSocket);
+    oldest.evict(longestMs, this.limits.maxConnections);
+    return true;
   }
 
   /** Removes the socket file, if it is still the one this server created. */
