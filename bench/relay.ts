@@ -1,20 +1,25 @@
 /**
  * Streaming to lttng-relayd (docs/relay.md), next to a local trace in the same process run:
  *  - hot-path cost: ns/event of the same loop with the session writing a local trace or streaming
- *    to a loopback relay (target: no difference, the sender is off the application's thread);
+ *    to a loopback relay (target: no difference, the sender is off the application's thread),
+ *    in interleaved pairs of sessions (local then relay, relay then local, ...): the median of
+ *    the per-pair ratios, wall time and the main thread's own CPU time (process.threadCpuUsage,
+ *    Node 23.9+/22.19+; the drainer and sender threads are not in it);
  *  - throughput: paced rates with the default channel (4 × 1 MiB), events lost, and an unpaced
  *    synchronous loop.
  * Starts its own lttng-relayd on free loopback ports and stops it by pid.
- * Run: npm run build && node dist/bench/relay.js [--quick]
+ * Run: npm run build && node dist/bench/relay.js [--quick] [--pairs N]   (default 15 pairs, about 2 min)
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { marker, Session } from '../src/index.js';
 
 const quick = process.argv.includes('--quick');
+const pairsAt = process.argv.indexOf('--pairs');
+const pairsArg = pairsAt > 0 ? Number(process.argv[pairsAt + 1]) : undefined;
 const ev = marker('bench:relay', 'a %d b %d c %ld s %s');
 
 function freePort(): Promise<number> {
@@ -37,9 +42,23 @@ async function listening(port: number): Promise<boolean> {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function median(values: number[]): number {
+function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+  const at = (sorted.length - 1) * q;
+  const low = Math.floor(at);
+  return sorted[low] + (sorted[Math.min(low + 1, sorted.length - 1)] - sorted[low]) * (at - low);
+}
+
+function median(values: number[]): number {
+  return quantile(values, 0.5);
+}
+
+function loadavg(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'unknown';
+  }
 }
 
 type Mode = 'local' | 'relay';
@@ -48,24 +67,38 @@ function newSession(mode: Mode, url: string, base: string, run: number): Session
   return mode === 'local' ? new Session({ output: join(base, `local-${run}`) }) : new Session({ relay: url, name: `bench-${process.pid}` });
 }
 
+type ThreadCpu = () => { user: number; system: number };
+/** The calling thread's CPU time, where Node has it (not the process's: the other threads' work is elsewhere). */
+const threadCpu: ThreadCpu | undefined = (process as unknown as { threadCpuUsage?: ThreadCpu }).threadCpuUsage?.bind(process);
+
+interface HotPath { nsPerEvent: number; cpuNsPerEvent: number; lost: number }
+
 /** Batches that fit the ring, pauses between them: the cost of firing, not of a full ring. */
-async function hotPath(mode: Mode, url: string, base: string, run: number): Promise<{ nsPerEvent: number; lost: number }> {
+async function hotPath(mode: Mode, url: string, base: string, run: number): Promise<HotPath> {
   const session = newSession(mode, url, base, run);
   session.enable('bench:relay').start();
   const batch = 50_000;
-  const batches = quick ? 8 : 24;
+  const batches = quick ? 8 : 16;
   // A new session compiles a new fire function: the first batches run before it is optimised.
   const warmup = 4;
   let loopNs = 0n;
+  let cpuUs = 0;
   for (let b = 0; b < batches; b++) {
+    const c0 = threadCpu?.();
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < batch; i++) ev(i, i, i, 'hello');
-    if (b >= warmup) loopNs += process.hrtime.bigint() - t0;
+    const t1 = process.hrtime.bigint();
+    const c1 = threadCpu?.();
+    if (b >= warmup) {
+      loopNs += t1 - t0;
+      if (c0 !== undefined && c1 !== undefined) cpuUs += c1.user + c1.system - c0.user - c0.system;
+    }
     await sleep(25);
   }
   await session.close();
   const stats = session.stats().channels.default;
-  return { nsPerEvent: Number(loopNs) / (batch * (batches - warmup)), lost: stats.discarded };
+  const measured = batch * (batches - warmup);
+  return { nsPerEvent: Number(loopNs) / measured, cpuNsPerEvent: (cpuUs * 1000) / measured, lost: stats.discarded };
 }
 
 /** `rate` events/s for `seconds`, in 1 ms slices; returns what was written and lost. */
@@ -107,25 +140,32 @@ async function main(): Promise<void> {
     const url = `net://127.0.0.1:${ports[0]}:${ports[1]}`;
     console.log(`Node ${process.version}; lttng-relayd on loopback (pid ${relayd.pid}); default channel (4 × 1 MiB, discard). The machine is shared with other jobs: figures are noisy, compare ratios.`);
 
-    console.log('\n## Hot path: local trace vs streaming to the relay (same loop, interleaved runs)');
-    console.log('Event `a %d b %d c %ld s %s`, batches of 50,000 that fit the ring, 25 ms apart; ns/event of the loops only, the first 4 batches of each session (before the new fire function is optimised) left out.');
-    console.log('| run | local ns/event | relay ns/event | relay / local | lost (local, relay) |');
-    console.log('|---|---|---|---|---|');
-    const local: number[] = [];
-    const relay: number[] = [];
-    const runs = quick ? 3 : 7;
-    for (let run = 0; run < runs; run++) {
+    console.log('\n## Hot path: local trace vs streaming to the relay (interleaved pairs)');
+    const pairs = pairsArg ?? (quick ? 5 : 15);
+    console.log(`Event \`a %d b %d c %ld s %s\`; per session ${quick ? 4 : 12} batches of 50,000 that fit the ring, 25 ms apart, after 4 warm-up batches (a new session compiles a new fire function); ${pairs} pairs of sessions, the order alternating (local first, then relay first). Each pair gives a ratio relay / local; the row \`median\` is the median of those ratios (and of the ns/event). CPU: the main thread's own CPU time during the loops (${threadCpu === undefined ? 'process.threadCpuUsage is not in this Node: n/a' : 'process.threadCpuUsage'}). Load average at start: ${loadavg()}.`);
+    console.log('| pair | local ns/event | relay ns/event | relay / local (wall) | local CPU ns/event | relay CPU ns/event | relay / local (CPU) | lost (local, relay) |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    const wall: { local: number[]; relay: number[]; ratio: number[] } = { local: [], relay: [], ratio: [] };
+    const cpu: { local: number[]; relay: number[]; ratio: number[] } = { local: [], relay: [], ratio: [] };
+    const cell = (value: number): string => (threadCpu === undefined ? 'n/a' : value.toFixed(1));
+    for (let pair = 0; pair < pairs; pair++) {
       // Alternate which goes first: no mode always gets the warmer JIT or the quieter moment.
-      const order: Mode[] = run % 2 === 0 ? ['local', 'relay'] : ['relay', 'local'];
-      const results: Partial<Record<Mode, { nsPerEvent: number; lost: number }>> = {};
-      for (const mode of order) results[mode] = await hotPath(mode, url, base, run);
-      const l = results.local as { nsPerEvent: number; lost: number };
-      const r = results.relay as { nsPerEvent: number; lost: number };
-      local.push(l.nsPerEvent);
-      relay.push(r.nsPerEvent);
-      console.log(`| ${run + 1} | ${l.nsPerEvent.toFixed(1)} | ${r.nsPerEvent.toFixed(1)} | ${(r.nsPerEvent / l.nsPerEvent).toFixed(2)} | ${l.lost}, ${r.lost} |`);
+      const order: Mode[] = pair % 2 === 0 ? ['local', 'relay'] : ['relay', 'local'];
+      const results: Partial<Record<Mode, HotPath>> = {};
+      for (const mode of order) results[mode] = await hotPath(mode, url, base, pair);
+      const l = results.local as HotPath;
+      const r = results.relay as HotPath;
+      wall.local.push(l.nsPerEvent);
+      wall.relay.push(r.nsPerEvent);
+      wall.ratio.push(r.nsPerEvent / l.nsPerEvent);
+      cpu.local.push(l.cpuNsPerEvent);
+      cpu.relay.push(r.cpuNsPerEvent);
+      cpu.ratio.push(r.cpuNsPerEvent / l.cpuNsPerEvent);
+      console.log(`| ${pair + 1} | ${l.nsPerEvent.toFixed(1)} | ${r.nsPerEvent.toFixed(1)} | ${(r.nsPerEvent / l.nsPerEvent).toFixed(2)} | ${cell(l.cpuNsPerEvent)} | ${cell(r.cpuNsPerEvent)} | ${threadCpu === undefined ? 'n/a' : (r.cpuNsPerEvent / l.cpuNsPerEvent).toFixed(2)} | ${l.lost}, ${r.lost} |`);
     }
-    console.log(`| median | ${median(local).toFixed(1)} | ${median(relay).toFixed(1)} | ${(median(relay) / median(local)).toFixed(2)} | |`);
+    const spread = (values: number[]): string => `${quantile(values, 0.25).toFixed(2)}-${quantile(values, 0.75).toFixed(2)}`;
+    console.log(`| **median** | ${median(wall.local).toFixed(1)} | ${median(wall.relay).toFixed(1)} | **${median(wall.ratio).toFixed(2)}** (IQR ${spread(wall.ratio)}) | ${cell(median(cpu.local))} | ${cell(median(cpu.relay))} | ${threadCpu === undefined ? 'n/a' : `**${median(cpu.ratio).toFixed(2)}** (IQR ${spread(cpu.ratio)})`} | |`);
+    console.log(`Load average at the end: ${loadavg()}.`);
 
     console.log('\n## Throughput streamed to the loopback relay: paced rates, default buffers');
     console.log('| target events/s | seconds | mode | events written | lost | packets sent to the relay |');

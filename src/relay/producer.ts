@@ -8,8 +8,8 @@
 import { PACKET, readU64 } from '../ring/layout.js';
 import {
   addStreamMessage, beaconMessage, closeStreamMessage, createSessionMessage, createTraceChunkMessage,
-  dataHeader, parseAddStreamReply, LTTNG_OK, REPLY_BYTES, sendIndexMessage, sendMetadataMessage, streamsSentMessage,
-  type PacketIndex,
+  dataHeader, parseAddStreamReply, LTTNG_OK, NO_NET_SEQ, REPLY_BYTES, rotateStreamsToNoChunkMessage, sendIndexMessage,
+  sendMetadataMessage, streamsSentMessage, type PacketIndex, type RotationPosition,
 } from './protocol.js';
 import { RelayConnection } from './connection.js';
 import type { RelayAddress } from './url.js';
@@ -54,11 +54,13 @@ export interface QueuedPacket {
 interface StreamState {
   handle: bigint;
   nextNetSeq: bigint;
+  /** packet_seq_num of the last packet sent on this connection; -1n: none. */
+  lastPacketSeq: bigint;
 }
 
 /** CLOSE_STREAM's last sequence number: -1 (all ones) when no packet was sent, as the consumer does. */
 function lastNetSeq(stream: StreamState): bigint {
-  return stream.nextNetSeq === 0n ? 0xffffffffffffffffn : stream.nextNetSeq - 1n;
+  return stream.nextNetSeq === 0n ? NO_NET_SEQ : stream.nextNetSeq - 1n;
 }
 
 export interface ProducerCounters {
@@ -114,6 +116,10 @@ export class RelayProducer {
   private epoch = 0;
   private closing = false;
   private closed = false;
+  /** The streams have been rotated out of their trace chunk: a later packet would be a protocol error. */
+  private rotated = false;
+  /** Wakes close() when a packet was handled. */
+  private onHandled: (() => void) | null = null;
   private backoffMs: number;
   private retryTimer: NodeJS.Timeout | null = null;
   private connecting: Promise<void> | null = null;
@@ -173,7 +179,7 @@ export class RelayProducer {
       await connection.command(streamsSentMessage(), 'the end of the stream list');
       if (this.connection !== connection) return;
       this.pendingStreams.delete(index);
-      this.streams[index] = { handle, nextNetSeq: 0n };
+      this.streams[index] = { handle, nextNetSeq: 0n, lastPacketSeq: -1n };
       // What waited for the handle first; a thread that ended meanwhile: its close after that.
       this.pump();
       if (this.closedStreams.has(index)) this.sendClose(connection, index);
@@ -248,6 +254,20 @@ export class RelayProducer {
   private noteHandled(packet: QueuedPacket): void {
     const view = new DataView(packet.bytes.buffer, packet.bytes.byteOffset, packet.bytes.byteLength);
     this.lastSeq[packet.channel] = readU64(view, PACKET.seqNumOffsetBytes);
+    this.onHandled?.();
+  }
+
+  /** Until the packet numbered `committed[c] - 1` of each channel is handled, at most `timeoutMs`. */
+  private async lastPacketsHandled(committed: readonly number[], timeoutMs: number): Promise<void> {
+    const done = (): boolean => committed.every((packets, channel) => packets === 0 || this.lastSeq[channel] >= packets - 1);
+    const deadline = Date.now() + timeoutMs;
+    while (!done() && this.connected && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
+        this.onHandled = () => { clearTimeout(timer); resolve(); };
+      });
+      this.onHandled = null;
+    }
   }
 
   private pump(): void {
@@ -256,6 +276,11 @@ export class RelayProducer {
     let waiting: QueuedPacket[] | null = null;
     for (const packet of this.queue.splice(0)) {
       const stream = this.streams[packet.channel];
+      if (this.rotated) {
+        // After the end-of-chunk rotation the relay would refuse it and drop the connection.
+        this.drop(packet);
+        continue;
+      }
       if (stream === undefined) {
         // One being added, or not announced yet (its 'stream' message can come after a packet
         // the drainer posted), keeps its packets, in order; one closed for good takes no more.
@@ -277,6 +302,7 @@ export class RelayProducer {
       this.counters.bytesSent += length;
       this.activeSinceBeacon[packet.channel] = true;
       this.noteHandled(packet);
+      stream.lastPacketSeq = BigInt(this.lastSeq[packet.channel]);
     }
     if (waiting !== null) this.queue.unshift(...waiting);
   }
@@ -311,7 +337,7 @@ export class RelayProducer {
       const streams: (StreamState | undefined)[] = [];
       for (const [index, name] of this.streamNames.entries()) {
         if (name === undefined || this.closedStreams.has(index)) continue;
-        streams[index] = { handle: await this.requestStream(connection, name, pathname), nextNetSeq: 0n };
+        streams[index] = { handle: await this.requestStream(connection, name, pathname), nextNetSeq: 0n, lastPacketSeq: -1n };
       }
       // Every stream known by now was added above: none may be added twice on this connection.
       const known = this.streamNames.length;
@@ -367,7 +393,7 @@ export class RelayProducer {
   }
 
   /** Sends what is queued, closes the streams (last sequence numbers), then the sockets. */
-  async close(timeoutMs: number): Promise<void> {
+  async close(timeoutMs: number, packetsCommitted: readonly number[] = []): Promise<void> {
     if (this.closed) return;
     this.closing = true;
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
@@ -376,9 +402,26 @@ export class RelayProducer {
     const finish = async (): Promise<void> => {
       if (this.connected && connection !== null) {
         this.pump();
-        const closes = this.streams.filter((stream) => stream !== undefined)
-          .map((stream) => connection.command(closeStreamMessage(stream.handle, lastNetSeq(stream)), 'to close a stream'));
-        closes.push(connection.command(closeStreamMessage(this.metadataHandle, 0n), 'to close the metadata stream'));
+        // The drainer thread may still be handing over the last packets (its port and the main
+        // thread's are not ordered): the rotation goes after them.
+        await this.lastPacketsHandled(packetsCommitted, Math.min(1000, timeoutMs / 2));
+        this.pump();
+        const open = this.streams.filter((stream) => stream !== undefined);
+        // As LTTng's session daemon at `lttng destroy`: every stream rotates to no trace chunk
+        // after its last packet, so that a live viewer still behind reads to the end of the chunk
+        // before the stream hangs up (lttng-relayd keeps a viewer one rotation behind a stream
+        // that left its chunk on that chunk; without the rotation, the stream's close moves the
+        // viewer off it at once and it loses the packets it had not read yet). A stream that
+        // sent nothing has no position the relay could reach: it is only closed.
+        const positions: RotationPosition[] = open.filter((stream) => stream.lastPacketSeq >= 0n)
+          .map((stream) => ({ streamHandle: stream.handle, rotateAtSeqNum: stream.lastPacketSeq + 1n }));
+        positions.push({ streamHandle: this.metadataHandle, rotateAtSeqNum: 0n });
+        this.rotated = true;
+        await connection.command(rotateStreamsToNoChunkMessage(positions), 'to end the trace chunk').catch(() => {});
+        const closes = open.map((stream) => connection.command(closeStreamMessage(stream.handle, lastNetSeq(stream)), 'to close a stream'));
+        // The metadata stream has no data-connection packets: "none" (all ones), as LTTng's
+        // consumer sends; 0 would leave it waiting forever for packet 0, and a live viewer with it.
+        closes.push(connection.command(closeStreamMessage(this.metadataHandle, NO_NET_SEQ), 'to close the metadata stream'));
         await Promise.allSettled(closes);
         await connection.end();
       }

@@ -18,6 +18,7 @@ export const RELAYD_CMD = Object.freeze({
   closeStream: 7,
   sendIndex: 13,
   streamsSent: 16,
+  rotateStreams: 18,
   createTraceChunk: 19,
   closeTraceChunk: 20,
 });
@@ -124,6 +125,34 @@ export function closeTraceChunkMessage(chunkId: number, closeTimeS: number): Buf
   payload.writeUInt8(0, 16);
   payload.writeUInt32BE(0, 17);
   return controlMessage(RELAYD_CMD.closeTraceChunk, payload);
+}
+
+/** CLOSE_STREAM's last sequence number for a stream that sent no packet (the metadata stream's always). */
+export const NO_NET_SEQ = 0xffffffffffffffffn;
+
+export interface RotationPosition {
+  streamHandle: bigint;
+  /** packet_seq_num of the first packet that would belong to the next chunk (ignored for metadata). */
+  rotateAtSeqNum: bigint;
+}
+
+/**
+ * RELAYD_ROTATE_STREAMS (2.11+) to no trace chunk, what LTTng's session daemon does at `lttng
+ * destroy` ("rotated to a 'null' trace chunk before it is destroyed"): the relay then counts a
+ * completed rotation per stream, and a live viewer that is behind keeps reading the chunk it was
+ * in until its last index instead of hanging up at once. Layout: stream count u32, then the
+ * optional new chunk id as lttng-relayd 2.11-2.13 reads it on x86-64 (is_set u8, 7 bytes of
+ * alignment, value u64: the struct is not packed inside), then 16 bytes per stream.
+ */
+export function rotateStreamsToNoChunkMessage(positions: readonly RotationPosition[]): Buffer {
+  const payload = Buffer.alloc(4 + 16 + 16 * positions.length);
+  payload.writeUInt32BE(positions.length, 0);
+  payload.writeUInt8(0, 4); // new_chunk_id.is_set = 0: no next chunk
+  positions.forEach((position, k) => {
+    payload.writeBigUInt64BE(position.streamHandle, 20 + 16 * k);
+    payload.writeBigUInt64BE(position.rotateAtSeqNum, 28 + 16 * k);
+  });
+  return controlMessage(RELAYD_CMD.rotateStreams, payload);
 }
 
 /**

@@ -22,4 +22,5 @@ export type SenderMessage =
   | { type: 'stream'; c: number; name: string }
   /** That thread ended and its last packet was handed over. */
   | { type: 'endStream'; c: number }
-  | { type: 'close' };
+  /** The end: `packets` committed per channel of this thread, the last of which are on their way. */
+  | { type: 'close'; packets?: number[] };

@@ -59,11 +59,11 @@ function enqueue(message: SinkPacketMessage): void {
 
 let closing = false;
 
-async function close(): Promise<void> {
+async function close(packetsCommitted: readonly number[]): Promise<void> {
   if (closing) return;
   closing = true;
   drainDrainerPort();
-  await producer.close(closeTimeoutMs);
+  await producer.close(closeTimeoutMs, packetsCommitted);
   publish();
   Atomics.store(status, SENDER_STATUS.state, SENDER_STATE.closed);
   Atomics.store(status, SENDER_STATUS.closed, 1);
@@ -84,7 +84,7 @@ function handleMain(message: SenderMessage | SinkPacketMessage): void {
   } else if (message.type === 'endStream') {
     producer.closeStream(message.c);
   } else if (message.type === 'close') {
-    void close();
+    void close(message.packets ?? []);
   }
   publish();
 }

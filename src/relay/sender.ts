@@ -220,7 +220,7 @@ export class RelaySender {
   /** Sends what is left, closes the relay streams and the thread. Call after the writer closed. */
   async close(): Promise<void> {
     if (this.finished) return;
-    this.post({ type: 'close' });
+    this.post(this.closeMessage());
     this.finished = true;
     this.unsubscribe?.();
     this.removeEndHook?.();
@@ -231,6 +231,15 @@ export class RelaySender {
     await Promise.race([this.workerExited, new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_TIMEOUT_MS + 2000); })]);
     clearTimeout(timer);
     await worker.terminate();
+  }
+
+  /**
+   * The writer has closed its last packets: how many each channel committed, so that the sender
+   * ends each relay stream after its last packet even if that packet is still on its way from the
+   * drainer thread (another port: no order between the two).
+   */
+  private closeMessage(): SenderMessage {
+    return { type: 'close', packets: this.options.channels.map((channel) => channel.stats().packets) };
   }
 
   /** Stops the thread now (a session that could not start). */
@@ -244,7 +253,7 @@ export class RelaySender {
   /** Process exit: promises never settle here, so wait on the shared status. */
   private finishSync(): void {
     if (this.finished) return;
-    this.post({ type: 'close' });
+    this.post(this.closeMessage());
     this.finished = true;
     this.unsubscribe?.();
     Atomics.wait(this.status, SENDER_STATUS.closed, 0, CLOSE_TIMEOUT_MS + 1000);

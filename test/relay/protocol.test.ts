@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import {
   CONTROL_HEADER_BYTES, DATA_HEADER_BYTES, RELAYD_CMD, addStreamMessage, beaconMessage, closeStreamMessage,
   createSessionMessage, createTraceChunkMessage, dataHeader, parseControlHeader, parseDataHeader, sendIndexMessage,
-  sendMetadataMessage, streamsSentMessage, versionMessage,
+  sendMetadataMessage, streamsSentMessage, versionMessage, rotateStreamsToNoChunkMessage, NO_NET_SEQ,
 } from '../../src/relay/protocol.js';
 import { RELAY_DEFAULT_PORTS, parseRelayUrl } from '../../src/relay/url.js';
 
@@ -75,6 +75,20 @@ test('trace chunk, streams, index, beacon, metadata, close', () => {
   const close = header(closeStreamMessage(5n, 9n));
   assert.equal(close.cmd, RELAYD_CMD.closeStream);
   assert.equal(close.payload.readBigUInt64BE(8), 9n);
+});
+
+test('rotate streams to no chunk (session end): count, unset chunk id as x86-64 lays it out, positions', () => {
+  const { cmd, payload } = header(rotateStreamsToNoChunkMessage([{ streamHandle: 2n, rotateAtSeqNum: 13n }, { streamHandle: 1n, rotateAtSeqNum: 0n }]));
+  assert.equal(cmd, RELAYD_CMD.rotateStreams);
+  assert.equal(cmd, 18);
+  assert.equal(payload.length, 4 + 16 + 2 * 16);
+  assert.equal(payload.readUInt32BE(0), 2);
+  assert.deepEqual([...payload.subarray(4, 20)], new Array(16).fill(0), 'is_set 0, 7 bytes of alignment, value 0');
+  assert.equal(payload.readBigUInt64BE(20), 2n);
+  assert.equal(payload.readBigUInt64BE(28), 13n);
+  assert.equal(payload.readBigUInt64BE(36), 1n);
+  assert.equal(payload.readBigUInt64BE(44), 0n);
+  assert.equal(closeStreamMessage(1n, NO_NET_SEQ).readBigUInt64BE(CONTROL_HEADER_BYTES + 8), 0xffffffffffffffffn, 'the metadata stream closes with "no packet"');
 });
 
 test('data header: stream handle, network sequence number, sizes', () => {

@@ -46,6 +46,9 @@ export class Relayd {
   readonly dir: string;
   private child: ChildProcess | null = null;
   private readonly owned: boolean;
+  /** Run with -v: its debug log (viewer commands among them) is kept, for tests that wait on it. */
+  private verbose = false;
+  private stderr = '';
 
   constructor(ports: [number, number, number], dir: string, owned: boolean) {
     [this.control, this.data, this.live] = ports;
@@ -54,9 +57,10 @@ export class Relayd {
   }
 
   /** Starts a new relay daemon of our own on free ports. */
-  static async start(): Promise<Relayd> {
+  static async start(options: { verbose?: boolean } = {}): Promise<Relayd> {
     if (RELAYD_BIN === undefined) throw new Error('lttng-relayd is not installed (apt-get install lttng-tools)');
     const relayd = new Relayd([await freePort(), await freePort(), await freePort()], mkdtempSync(join(tmpdir(), 'tracemark-relayd-')), true);
+    relayd.verbose = options.verbose === true;
     await relayd.launch();
     return relayd;
   }
@@ -84,9 +88,10 @@ export class Relayd {
   async launch(): Promise<void> {
     const child = spawn(RELAYD_BIN as string, [
       '-C', `tcp://127.0.0.1:${this.control}`, '-D', `tcp://127.0.0.1:${this.data}`, '-L', `tcp://127.0.0.1:${this.live}`, '-o', this.dir,
+      ...(this.verbose ? ['-v'] : []),
     ], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); this.stderr += chunk.toString(); });
     this.child = child;
     await waitFor(`lttng-relayd on port ${this.control}`, async () => {
       if (child.exitCode !== null) throw new Error(`lttng-relayd exited (${child.exitCode}): ${stderr}`);
@@ -104,6 +109,11 @@ export class Relayd {
     await gone;
     clearTimeout(timer);
     this.child = null;
+  }
+
+  /** What the relay printed on stderr (its debug log when started with `verbose`). */
+  log(): string {
+    return this.stderr;
   }
 
   signal(signal: NodeJS.Signals): void {
