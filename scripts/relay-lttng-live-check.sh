@@ -27,6 +27,6 @@ sleep 2
 for k in 1 2 3 4 5; do LD_PRELOAD=liblttng-ust-libc-wrapper.so ls > /dev/null; sleep 0.3; done
 sleep 1
 echo destroy at $(date +%T.%N); lttng destroy $S
-wait $V1; echo "viewer $MODE: rc $? (124 = killed by timeout 20 s) at $(date +%T.%N), events $(grep -c malloc v-$MODE.out)"
+wait $V1; RC=$?; [ $RC = 0 ] || [ $RC = 124 ] || tail -4 v-$MODE.err; echo "viewer $MODE: rc $RC (124 = killed by timeout 20 s) at $(date +%T.%N), events $(grep -c malloc v-$MODE.out)"
 echo stored $(babeltrace2 $W/out 2>/dev/null | grep -c malloc)
 kill $SP $RP 2>/dev/null; sleep 1; rm -rf "$W"
