@@ -1,6 +1,7 @@
 /**
  * The server side of the node:* HTTP benchmark, one process per case:
- * `node http-server.js none|off|mem|on [TRACE_DIR] [PATTERN]` (PATTERN: what to record, node:*). Prints its port, serves until SIGTERM, then
+ * `node http-server.js none|off|mem|on [TRACE_DIR] [PATTERN]` (PATTERN: what to record, node:*;
+ * comma-separated rules, `-rule` disables one). Prints its port, serves until SIGTERM, then
  * prints one JSON line of what it recorded.
  *  - none: tracemark is never loaded;
  *  - off: tracemark is imported (and its node integration with it), no session;
@@ -19,7 +20,11 @@ if (mode === 'off' || mode === 'on' || mode === 'mem') {
     const session = mode === 'on'
       ? new Session({ output: dir, channels: { default: { subbufSize: 1 << 20, subbufCount: 8 } } })
       : new Session({ channels: { default: { subbufSize: 1 << 20, subbufCount: 8, mode: 'overwrite' } } });
-    session.enable(pattern);
+    // PATTERN: comma-separated rules; `-rule` disables (`node:*,-node:eventloop:*`).
+    for (const rule of pattern.split(',')) {
+      if (rule.startsWith('-')) session.disable(rule.slice(1));
+      else session.enable(rule);
+    }
     session.start();
     close = async () => {
       await session.close();

@@ -8,6 +8,7 @@
  * request is printed too: on a machine loaded by others, it varies far less than requests/s.
  * Main-thread CPU (Linux /proc, 10 ms ticks) is printed beside the whole process's: the drainer
  * thread's work counts in the latter only. `--breakdown` adds one case per source (which one costs).
+ * Default: 7 rounds × (2 s warm-up + 3 s), about 2.5 minutes.
  * `node dist/bench/node/http.js [--quick] [--breakdown] [--rounds N] [--seconds S] [--connections C]`
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -121,7 +122,7 @@ function serverCpuUs(port: number): Promise<{ cpuUs: number; mainThreadUs: numbe
 async function runCase(c: Case, base: string, round: number, seconds: number, connections: number): Promise<Run> {
   const dir = join(base, `${c.key.replace(/[^a-z]/g, '_')}-${round}`);
   const server = await startServer(c.mode, dir, c.pattern);
-  await load(server.port, connections, 1000); // warm-up: JIT, connections
+  await load(server.port, connections, 2000); // warm-up: JIT (tens of thousands of requests), connections
   const cpuBefore = await serverCpuUs(server.port);
   const result = await load(server.port, connections, seconds * 1000);
   const cpuAfter = await serverCpuUs(server.port);
@@ -181,7 +182,7 @@ async function subscriberCostNs(): Promise<{ off: number; on: number }> {
 
 export async function nodeHttpBenchmark(): Promise<void> {
   const quick = process.argv.includes('--quick');
-  const rounds = option('rounds', quick ? 2 : 5);
+  const rounds = option('rounds', quick ? 2 : 7);
   const seconds = option('seconds', quick ? 2 : 3);
   const connections = option('connections', 16);
   const cases = process.argv.includes('--breakdown') ? [...CASES, ...BREAKDOWN] : CASES;

@@ -2,11 +2,10 @@
  * `node:fetch:*`: requests made by the global `fetch` (Node's bundled undici), and by the undici
  * package when the application uses it: both publish the `undici:request:*` channels (Node 20+).
  */
-import dc from 'node:diagnostics_channel';
 import { marker } from '../../marker/index.js';
 import { clockNowNs } from '../../ring/clock.js';
 import { currentRequest } from './context.js';
-import { errorParts, nextId, num, str, tagNumber, type NodeSource, type Tagged } from './source.js';
+import { channelSource, emitError, nextId, num, str, tagNumber, type Tagged } from './source.js';
 
 const CREATE = 'undici:request:create';
 const HEADERS = 'undici:request:headers';
@@ -65,27 +64,13 @@ function onError(message: unknown): void {
   const id = tagNumber(request, kId);
   if (id === 0) return;
   const durationNs = clockNowNs() - tagNumber(request, kStartNs);
-  if (m.error.enabled) {
-    const e = errorParts(error);
-    m.error(id, e.name, e.code, e.message, durationNs);
-  }
+  emitError(m.error, id, error, durationNs);
   end(request, durationNs);
 }
 
-const CHANNELS: [string, (message: unknown) => void][] = [[CREATE, onCreate], [HEADERS, onHeaders], [TRAILERS, onTrailers], [ERROR, onError]];
-
-export const fetchSource: NodeSource = {
-  name: 'fetch',
-  names: ['node:fetch:begin', 'node:fetch:headers', 'node:fetch:end', 'node:fetch:error'],
-  available: () => true,
-  declare() {
-    m = declare();
-    return Object.values(m);
-  },
-  start() {
-    for (const [name, fn] of CHANNELS) dc.subscribe(name, fn);
-  },
-  stop() {
-    for (const [name, fn] of CHANNELS) dc.unsubscribe(name, fn);
-  },
-};
+export const fetchSource = channelSource(
+  'fetch',
+  ['node:fetch:begin', 'node:fetch:headers', 'node:fetch:end', 'node:fetch:error'],
+  () => Object.values(m = declare()),
+  [[CREATE, onCreate], [HEADERS, onHeaders], [TRAILERS, onTrailers], [ERROR, onError]],
+);

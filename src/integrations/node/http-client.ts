@@ -1,9 +1,8 @@
 /** `node:http.client:*`: requests made with `http.request`/`http.get` (channels `http.client.*`, Node 20+). */
-import dc from 'node:diagnostics_channel';
 import { marker } from '../../marker/index.js';
 import { clockNowNs } from '../../ring/clock.js';
 import { currentRequest } from './context.js';
-import { errorParts, nextId, num, str, tagNumber, type NodeSource, type Tagged } from './source.js';
+import { channelSource, emitError, nextId, num, str, tagNumber, type Tagged } from './source.js';
 
 const START = 'http.client.request.start';
 const FINISH = 'http.client.response.finish';
@@ -63,29 +62,13 @@ function onError(message: unknown): void {
   const id = tagNumber(request, kId);
   if (id === 0) return;
   const durationNs = clockNowNs() - tagNumber(request, kStartNs);
-  if (m.error.enabled) {
-    const e = errorParts(error);
-    m.error(id, e.name, e.code, e.message, durationNs);
-  }
+  emitError(m.error, id, error, durationNs);
   end(request, 0, durationNs);
 }
 
-export const httpClient: NodeSource = {
-  name: 'http.client',
-  names: ['node:http.client:begin', 'node:http.client:end', 'node:http.client:error'],
-  available: () => true,
-  declare() {
-    m = declare();
-    return Object.values(m);
-  },
-  start() {
-    dc.subscribe(START, onStart);
-    dc.subscribe(FINISH, onFinish);
-    dc.subscribe(ERROR, onError);
-  },
-  stop() {
-    dc.unsubscribe(START, onStart);
-    dc.unsubscribe(FINISH, onFinish);
-    dc.unsubscribe(ERROR, onError);
-  },
-};
+export const httpClient = channelSource(
+  'http.client',
+  ['node:http.client:begin', 'node:http.client:end', 'node:http.client:error'],
+  () => Object.values(m = declare()),
+  [[START, onStart], [FINISH, onFinish], [ERROR, onError]],
+);

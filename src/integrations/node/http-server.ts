@@ -4,21 +4,23 @@
  * its span is closed from the response's own 'close' event (a listener that changes nothing in
  * how Node handles the response), with `error` = "aborted".
  */
-import dc from 'node:diagnostics_channel';
 import { marker } from '../../marker/index.js';
 import { clockNowNs } from '../../ring/clock.js';
 import { enterRequest } from './context.js';
-import { nextId, num, str, tagNumber, type NodeSource, type Tagged } from './source.js';
+import { channelSource, nextId, num, socketBytesWritten, str, tagNumber, type Tagged } from './source.js';
 
 const START = 'http.server.request.start';
 const FINISH = 'http.server.response.finish';
+/**
+ * Per-request state, on the request under symbols, all three set at once when it starts (one
+ * hidden-class path; the span's end only writes `kId` = 0, no new property). Measured against a
+ * WeakMap from the response to slots in typed arrays: the WeakMap costs more instructions per
+ * request (BENCHMARKS.md, "node:* in instructions"). The response is not tagged: its close
+ * listener finds the request as `response.req`.
+ */
 const kId = Symbol('tracemark.request.id');
 const kStartNs = Symbol('tracemark.request.startNs');
 const kBytes = Symbol('tracemark.request.bytes');
-/** On the response: the request it answers, until its span is closed. */
-const kRequest = Symbol('tracemark.response.request');
-/** Set when the span of a request was closed (finish, or close before finish). */
-const kEnded = Symbol('tracemark.request.ended');
 
 function declare() {
   return {
@@ -30,8 +32,8 @@ let m: ReturnType<typeof declare>;
 
 interface ServerMessage {
   request: { method?: string; url?: string };
-  response: { statusCode?: number; writableFinished?: boolean; on?: (event: string, listener: (this: unknown) => void) => unknown };
-  socket: { remoteAddress?: string; remotePort?: number; bytesWritten?: number };
+  response: { statusCode?: number; on?: (event: string, listener: (this: unknown) => void) => unknown };
+  socket: { remoteAddress?: string; remotePort?: number };
 }
 
 function onStart(message: unknown): void {
@@ -40,56 +42,39 @@ function onStart(message: unknown): void {
   const tagged = request as unknown as Tagged;
   tagged[kId] = id;
   tagged[kStartNs] = clockNowNs();
-  tagged[kBytes] = num(socket.bytesWritten);
+  tagged[kBytes] = socketBytesWritten(socket);
   // Before the begin event, so that a `$ctx.request == N` filter keeps the request's own begin.
   enterRequest(id);
   if (m.begin.enabled) m.begin(id, str(request.method), str(request.url), str(socket.remoteAddress), num(socket.remotePort));
-  if (m.end.enabled && typeof response.on === 'function') {
-    (response as unknown as Tagged)[kRequest] = tagged;
-    response.on('close', onResponseClose);
-  }
+  if (m.end.enabled && typeof response.on === 'function') response.on('close', onResponseClose);
 }
 
-function end(request: Tagged, socketBytes: number, status: number, error: string): void {
+/** Ends the span of `request` once (its id is cleared); nothing for one begun before the subscription. */
+function end(request: unknown, socketBytes: number, status: number, error: string): void {
   const id = tagNumber(request, kId);
-  if (id === 0 || request[kEnded] === true || !m.end.enabled) return; // begun before the subscription
-  request[kEnded] = true;
+  if (id === 0 || !m.end.enabled) return;
+  (request as Tagged)[kId] = 0;
   m.end(id, status, socketBytes - tagNumber(request, kBytes), clockNowNs() - tagNumber(request, kStartNs), error);
 }
 
 /** Shared by every response (no closure per request); `this` is the response. */
 function onResponseClose(this: unknown): void {
   try {
-    const response = this as Tagged & { writableFinished?: boolean; statusCode?: number; socket?: { bytesWritten?: number } | null };
-    const request = response[kRequest] as Tagged | undefined;
-    if (request === undefined) return;
-    response[kRequest] = undefined;
-    // Finished responses were closed by the finish channel already.
+    const response = this as { req?: unknown; writableFinished?: boolean; statusCode?: number; socket?: unknown };
+    // Finished responses were ended by the finish channel, which Node publishes before 'close'.
     if (response.writableFinished === true) return;
-    end(request, num(response.socket?.bytesWritten), num(response.statusCode), 'aborted');
+    end(response.req, socketBytesWritten(response.socket), num(response.statusCode), 'aborted');
   } catch { /* never into Node's event emitter */ }
 }
 
 function onFinish(message: unknown): void {
   const { request, response, socket } = message as ServerMessage;
-  end(request as unknown as Tagged, num(socket.bytesWritten), num(response.statusCode), '');
+  end(request, socketBytesWritten(socket), num(response.statusCode), '');
 }
 
-export const httpServer: NodeSource = {
-  name: 'http.server',
-  names: ['node:http.server:begin', 'node:http.server:end'],
-  available: () => true,
-  declare() {
-    m = declare();
-    return Object.values(m);
-  },
-  start() {
-    dc.subscribe(START, onStart);
-    dc.subscribe(FINISH, onFinish);
-  },
-  stop() {
-    dc.unsubscribe(START, onStart);
-    dc.unsubscribe(FINISH, onFinish);
-  },
-};
-
+export const httpServer = channelSource(
+  'http.server',
+  ['node:http.server:begin', 'node:http.server:end'],
+  () => Object.values(m = declare()),
+  [[START, onStart], [FINISH, onFinish]],
+);

@@ -3,9 +3,8 @@
  * accepted ones (`net.server.socket`), and their close (Node 20+). Only 'connect' and 'close'
  * listeners are added to a socket: an 'error' listener would change what an unhandled error does.
  */
-import dc from 'node:diagnostics_channel';
 import { marker } from '../../marker/index.js';
-import { nextId, num, str, tagNumber, type NodeSource, type Tagged } from './source.js';
+import { channelSource, nextId, num, str, tagNumber, type Tagged } from './source.js';
 
 const CLIENT = 'net.client.socket';
 const SERVER = 'net.server.socket';
@@ -64,20 +63,9 @@ function onServerSocket(message: unknown): void {
   m.server(id, str(socket.remoteAddress), num(socket.remotePort), str(socket.remoteFamily));
 }
 
-export const netSource: NodeSource = {
-  name: 'net',
-  names: ['node:net:client', 'node:net:server', 'node:net:close'],
-  available: () => true,
-  declare() {
-    m = declare();
-    return Object.values(m);
-  },
-  start() {
-    dc.subscribe(CLIENT, onClientSocket);
-    dc.subscribe(SERVER, onServerSocket);
-  },
-  stop() {
-    dc.unsubscribe(CLIENT, onClientSocket);
-    dc.unsubscribe(SERVER, onServerSocket);
-  },
-};
+export const netSource = channelSource(
+  'net',
+  ['node:net:client', 'node:net:server', 'node:net:close'],
+  () => Object.values(m = declare()),
+  [[CLIENT, onClientSocket], [SERVER, onServerSocket]],
+);

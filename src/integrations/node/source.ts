@@ -2,6 +2,7 @@
  * What every Node.js core source of `node:*` markers shares: the shape the integration drives,
  * ids, and safe reads of foreign objects (an integration must never throw into Node's code).
  */
+import dc from 'node:diagnostics_channel';
 
 /** One Node.js facility (a diagnostics channel family, a perf_hooks observer, a sampler). */
 export interface NodeSource {
@@ -23,6 +24,32 @@ export interface NodeSource {
 export interface DeclaredMarker {
   readonly id: number;
   readonly enabled: boolean;
+}
+
+/**
+ * A source that is a set of diagnostics channels, subscribed together (Node 20+ has them all);
+ * `afterStop` forgets what the source kept of the messages.
+ */
+export function channelSource(
+  name: string,
+  names: readonly string[],
+  declare: () => readonly DeclaredMarker[],
+  channels: readonly (readonly [string, (message: unknown) => void])[],
+  afterStop: () => void = () => {},
+): NodeSource {
+  return {
+    name,
+    names,
+    available: () => true,
+    declare,
+    start() {
+      for (const [channel, onMessage] of channels) dc.subscribe(channel, onMessage);
+    },
+    stop() {
+      for (const [channel, onMessage] of channels) dc.unsubscribe(channel, onMessage);
+      afterStop();
+    },
+  };
 }
 
 let lastId = 0;
@@ -49,6 +76,20 @@ export function str(value: unknown): string {
   return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
 }
 
+/**
+ * `socket.bytesWritten`, without its cost when nothing waits in the socket's buffer: Node's
+ * getter copies the write buffer into a fresh array (and walks it) on every read; with nothing
+ * buffered it returns `_bytesDispatched`, read here directly. Anything else (buffered or pending
+ * data, a socket without these fields) goes through the getter.
+ */
+export function socketBytesWritten(socket: unknown): number {
+  if (typeof socket !== 'object' || socket === null) return 0;
+  const s = socket as { _bytesDispatched?: unknown; writableLength?: unknown; _pendingData?: unknown; bytesWritten?: unknown };
+  const dispatched = s._bytesDispatched;
+  if (typeof dispatched === 'number' && s.writableLength === 0 && s._pendingData == null) return dispatched;
+  return num(s.bytesWritten);
+}
+
 /** A finite number, or 0. */
 export function num(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : 0;
@@ -60,6 +101,16 @@ export interface ErrorParts {
   message: string;
   /** The first `at ...` line of the stack, trimmed; '' when there is none. */
   stackLine: string;
+}
+
+/** What an `error` marker of a client span takes: `span_id name code message duration_ns`. */
+type ErrorMarker = ((id: number, name: string, code: string, message: string, durationNs: number) => void) & { readonly enabled: boolean };
+
+/** Fires `marker` for `error` of span `id` (reading the error only when the marker is on). */
+export function emitError(marker: ErrorMarker, id: number, error: unknown, durationNs: number): void {
+  if (!marker.enabled) return;
+  const e = errorParts(error);
+  marker(id, e.name, e.code, e.message, durationNs);
 }
 
 /** Reads an error's parts without letting a hostile getter reach the caller. */
