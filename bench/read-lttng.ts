@@ -61,6 +61,7 @@ export function lttngReadBenchmarks(events: number, runs: number): void {
       ['tracemark stats DIR', node, [CLI, 'stats', dir]],
       ['readTraceSync (library decode)', node, [DECODE, dir]],
       ['readTrace (streaming library decode)', node, [DECODE, dir, '--async']],
+      ['readTraceBatches (streaming, batches)', node, [DECODE, dir, '--batches']],
     ];
     const results = new Map<string, Measure[]>(sides.map(([label]) => [label, []]));
     for (let run = 0; run < runs; run++) {
@@ -90,6 +91,7 @@ export function lttngReadBenchmarks(events: number, runs: number): void {
     row('stats vs sink.utils.counter', 'babeltrace2 -c sink.utils.counter', 'tracemark stats DIR', '>= 1.5');
     row('library decode vs sink.utils.counter', 'babeltrace2 -c sink.utils.counter', 'readTraceSync (library decode)', '>= 1.5');
     row('streaming decode vs sink.utils.counter', 'babeltrace2 -c sink.utils.counter', 'readTrace (streaming library decode)', '>= 1.5');
+    row('streaming batches vs sink.utils.counter', 'babeltrace2 -c sink.utils.counter', 'readTraceBatches (streaming, batches)', '>= 1.5');
   } finally {
     lttng.close();
     rmSync(work, { recursive: true, force: true });

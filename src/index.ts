@@ -17,11 +17,11 @@ export type { FieldType } from './format/specs.js';
 export type { FormatArgs, SpecArg } from './format/types.js';
 export type { TraceEvent } from './read/decode/event.js';
 export {
-  readTrace, readTraceSync, readTraceInfo, readTraceInfoSync,
+  readTrace, readTraceSync, readTraceBatches, readTraceInfo, readTraceInfoSync,
   formatEvent, formatTimestamp, printEvents, registerBlobDecoder,
 } from './lazy/index.js';
 export type {
-  ReadTraceOptions, TraceInfo, TraceSummary, StreamSummary, EventClassSummary,
+  ReadTraceOptions, ReadTraceBatchesOptions, TraceInfo, TraceSummary, StreamSummary, EventClassSummary,
   FieldSummary, DiscardedInfo, FormatOptions, BlobDecoder,
 } from './read/index.js';
 export { listen, writeTraceView } from './lazy/index.js';

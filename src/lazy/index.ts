@@ -46,6 +46,13 @@ export const readTrace: typeof Reader.readTrace = (...args) => reader().readTrac
 export const readTraceSync: typeof Reader.readTraceSync = (...args) => reader().readTraceSync(...args);
 
 /**
+ * readTrace's events as arrays (up to `batchSize`, default 1024): one promise per batch.
+ * @example
+ * for await (const batch of readTraceBatches('./traces/run-1')) for (const event of batch) console.log(event.name);
+ */
+export const readTraceBatches: typeof Reader.readTraceBatches = (...args) => reader().readTraceBatches(...args);
+
+/**
  * Summary of the trace(s) in `dir`. Rejects with TracemarkError on unreadable or corrupt metadata only.
  * @example
  * const { summary } = await readTraceInfo('./traces/run-1');

@@ -2,7 +2,7 @@
  * The reading side of tracemark: CTF 1.8 traces (tracemark's and the LTTng-like subset of
  * docs/reading.md) → TraceEvent objects, one-line rendering, blob decoders, trace summaries.
  */
-export { readTrace, readTraceSync, type ReadTraceOptions } from './merge/read-trace.js';
+export { readTrace, readTraceBatches, readTraceSync, type ReadTraceOptions, type ReadTraceBatchesOptions } from './merge/read-trace.js';
 export { readTraceInfo, readTraceInfoSync, type TraceInfo, type TraceInfoOptions, type TraceSummary, type StreamSummary, type EventClassSummary, type FieldSummary } from './summary/summary.js';
 export { countEventsSync, type CountResult, type CountedClass, type CountOptions } from './summary/count.js';
 export type { DiscardedInfo } from './decode/stream.js';
