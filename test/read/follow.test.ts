@@ -11,8 +11,8 @@ import { appendFileSync, cpSync, mkdirSync, readFileSync, readdirSync, statSync,
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { TraceFollower, formatEvent, readTraceSync, type TraceEvent } from '../../src/read/index.js';
-import { fixture, readAllSync, scratchDir } from './helpers.js';
+import { TraceFollower, formatEvent, readTraceSync, type DiscardedInfo, type TraceEvent } from '../../src/read/index.js';
+import { FIXTURES, fixture, readAllSync, scratchDir } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const INDEX = fileURLToPath(new URL('../../src/index.js', import.meta.url));
@@ -20,12 +20,12 @@ const INDEX = fileURLToPath(new URL('../../src/index.js', import.meta.url));
 const lines = (events: readonly TraceEvent[]): string[] => events.map((e) => `${e.stream} ${formatEvent(e)}`);
 
 /** Copies the trace at `from` into `to` by growing its stream files `step` bytes at a time, polling after each step. */
-function followWhileCopying(from: string, to: string, step: number, order: 'round-robin' | 'one-after-the-other'): { events: TraceEvent[]; follower: TraceFollower } {
+function followWhileCopying(from: string, to: string, step: number, order: 'round-robin' | 'one-after-the-other', onDiscarded?: (d: DiscardedInfo) => void): { events: TraceEvent[]; follower: TraceFollower } {
   const files = readdirSync(from).filter((f) => f !== 'metadata' && statSync(join(from, f)).isFile());
   const contents = new Map(files.map((f) => [f, readFileSync(join(from, f))]));
   mkdirSync(to, { recursive: true });
   let clock = 0;
-  const follower = new TraceFollower(to, { now: () => clock, quietMs: 1000 });
+  const follower = new TraceFollower(to, { now: () => clock, quietMs: 1000, ...(onDiscarded === undefined ? {} : { onDiscarded }) });
   const events: TraceEvent[] = [];
   assert.deepEqual(follower.poll(), [], 'nothing there yet');
   writeFileSync(join(to, 'metadata'), readFileSync(join(from, 'metadata')));
@@ -93,6 +93,97 @@ describe('TraceFollower', () => {
       follower.poll();
       assert.equal(follower.damage?.code, 'ERR_TRACE_CORRUPT');
       follower.close();
+    } finally {
+      done();
+    }
+  });
+});
+
+/** The follower's damage now (a call: TypeScript would keep an earlier check's narrowing). */
+const damageOf = (follower: TraceFollower): TraceFollower['damage'] => follower.damage;
+
+/** Loss reports without the stream-independent order in which they come. */
+const lossKeys = (losses: readonly DiscardedInfo[]): string[] => losses.map((d) => `${d.stream} ${d.kind} ${d.count} ${d.uncounted === true ? 'uncounted' : ''} ${d.beginNs} ${d.endNs}`).sort();
+
+describe('TraceFollower losses and late metadata', () => {
+  const rotated = join(FIXTURES, 'reader', 'rc-rotated');
+  const wanted: DiscardedInfo[] = [];
+  readAllSync(readTraceSync(rotated, { onDiscarded: (d) => wanted.push(d) }));
+
+  for (const order of ['one-after-the-other', 'all at once'] as const) {
+    it(`rotated tracefiles (${order}): each loss once, as without following (a loss at a file boundary too)`, () => {
+      assert.ok(wanted.length >= 4, 'the fixture has losses');
+      const { dir, done } = scratchDir();
+      try {
+        const got: DiscardedInfo[] = [];
+        const { events } = followWhileCopying(rotated, join(dir, 'trace'), order === 'all at once' ? 1 << 30 : 200, 'one-after-the-other', (d) => got.push(d));
+        assert.deepEqual(lossKeys(got), lossKeys(wanted));
+        assert.deepEqual(lines(events).sort(), lines(readAllSync(readTraceSync(rotated)).events).sort());
+      } finally {
+        done();
+      }
+    });
+  }
+
+  /** gm-text-compact with its metadata cut before the event class declared last (used mid-stream). */
+  function lateMetadataCopy(to: string): { head: string; tail: string } {
+    const from = fixture('good', 'gm-text-compact');
+    const text = readFileSync(join(from, 'metadata'), 'utf8');
+    const cut = text.indexOf('/* appended after packet 0');
+    assert.ok(cut > 0);
+    mkdirSync(to, { recursive: true });
+    writeFileSync(join(to, 'metadata'), text.slice(0, cut));
+    cpSync(join(from, 'stream_0'), join(to, 'stream_0'));
+    return { head: text.slice(0, cut), tail: text.slice(cut) };
+  }
+
+  it('an event class declared after its events: the stream waits for the metadata, then reads on', () => {
+    const { dir, done } = scratchDir();
+    try {
+      const trace = join(dir, 'trace');
+      const { tail } = lateMetadataCopy(trace);
+      let clock = 0;
+      const follower = new TraceFollower(trace, { now: () => clock, quietMs: 1000 });
+      const events = [...follower.poll()];
+      clock += 900;
+      events.push(...follower.poll());
+      assert.equal(follower.damage, undefined, 'not damage while the metadata may still grow');
+      const all = readAllSync(readTraceSync(fixture('good', 'gm-text-compact'))).events;
+      assert.ok(events.length < all.length);
+      appendFileSync(join(trace, 'metadata'), tail);
+      clock += 900; // 1800 ms since the stream began to wait, but the metadata just grew
+      events.push(...follower.poll());
+      clock += 5000;
+      events.push(...follower.poll(), ...follower.drain());
+      assert.equal(follower.damage, undefined);
+      follower.close();
+      assert.deepEqual(lines(events), lines(all));
+    } finally {
+      done();
+    }
+  });
+
+  it('an event class the metadata never declares: damage once the metadata is quiet for quietMs', () => {
+    const { dir, done } = scratchDir();
+    try {
+      const trace = join(dir, 'trace');
+      lateMetadataCopy(trace);
+      const unfollowed = readAllSync(readTraceSync(trace));
+      assert.equal((unfollowed.error as { code?: string }).code, 'ERR_TRACE_CORRUPT');
+      let clock = 0;
+      const follower = new TraceFollower(trace, { now: () => clock, quietMs: 1000 });
+      const events = [...follower.poll()];
+      clock += 999;
+      events.push(...follower.poll());
+      assert.equal(follower.damage, undefined);
+      clock += 1;
+      events.push(...follower.poll(), ...follower.drain());
+      const damage = damageOf(follower);
+      assert.equal(damage?.code, 'ERR_TRACE_CORRUPT');
+      assert.equal(damage?.message, (unfollowed.error as Error).message);
+      assert.equal(damage?.byteOffset, (unfollowed.error as { byteOffset?: number }).byteOffset);
+      follower.close();
+      assert.deepEqual(lines(events), lines(unfollowed.events));
     } finally {
       done();
     }

@@ -107,6 +107,8 @@ export class StreamReader {
   private lastHi = -1;
   private lastLo = -1;
   private lastNs = 0n;
+  /** Following: the error an unknown event class will be if the metadata never declares it. */
+  private waitingForClass: TracemarkError | undefined;
 
   constructor(
     private trace: CompiledTrace,
@@ -145,14 +147,34 @@ export class StreamReader {
    * goes on from the packet it stopped before. Only after `next()` returned null without error.
    */
   resume(fileSizeBytes: number, trace: CompiledTrace = this.trace): void {
-    if (this.error !== undefined || !this.done || this.inPacket) return;
+    if (this.error !== undefined || !this.done || (this.inPacket && this.waitingForClass === undefined)) return;
     if (trace !== this.trace) {
       this.trace = trace;
       while (this.cursor.slots.length < trace.slotCount) this.cursor.slots.push(0);
+      // Inside a packet (waiting for an event class): the same stream class, from the new metadata.
+      if (this.inPacket && this.streamClass !== undefined) this.streamClass = trace.streams.get(this.streamClass.id) ?? this.streamClass;
     }
-    this.fileSizeBytes = fileSizeBytes;
-    this.probeBytes = INITIAL_PROBE_BYTES;
+    if (!this.inPacket) {
+      this.fileSizeBytes = fileSizeBytes;
+      this.probeBytes = INITIAL_PROBE_BYTES;
+    }
+    this.waitingForClass = undefined;
     this.done = false;
+  }
+
+  /**
+   * Following: the next event's class is not in the metadata read so far (a writer may append the
+   * metadata after the events that use it). Reading stopped before that event; `resume` with newer
+   * metadata tries it again, `stopWaiting` makes it the damage it would be without following.
+   */
+  get waitingForMetadata(): boolean {
+    return this.waitingForClass !== undefined;
+  }
+
+  stopWaiting(): void {
+    if (this.waitingForClass === undefined) return;
+    this.fail(this.waitingForClass);
+    this.waitingForClass = undefined;
   }
 
   /** `lengthBytes` bytes of the file starting at `fileOffsetBytes` are in `bytes[0..lengthBytes)`. */
@@ -336,6 +358,8 @@ export class StreamReader {
     const c = this.cursor;
     const stream = this.streamClass as CompiledStreamClass;
     const startBits = c.posBits;
+    const startHi = c.clockHi;
+    const startLo = c.clockLo;
     // The class once known, for the error message (built only on error: no string per event).
     let known: CompiledEventClass | undefined;
     try {
@@ -344,7 +368,17 @@ export class StreamReader {
       stream.decodeEventHeader?.(c);
       const id = c.eventId;
       const ec = id < stream.eventsById.length ? stream.eventsById[id] : stream.events.get(id);
-      if (ec === undefined) throw new DecodeError(`unknown event class id ${c.eventId} in stream class ${stream.id}`);
+      if (ec === undefined) {
+        const why = `unknown event class id ${c.eventId} in stream class ${stream.id}`;
+        if (!this.follow) throw new DecodeError(why);
+        // Before the event, as if it had not been read: its header is decoded again after `resume`.
+        c.posBits = startBits;
+        c.clockHi = startHi;
+        c.clockLo = startLo;
+        this.waitingForClass = corrupt(this.file, this.packetOffsetBytes + Math.floor(startBits / 8), `event: ${why}`);
+        this.done = true;
+        return null;
+      }
       known = ec;
       if (this.countOnly) {
         stream.decodeEventContext?.(c);

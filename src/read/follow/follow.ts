@@ -6,8 +6,13 @@
  * - A packet that a file does not hold whole yet is waited for (not damage): the stream stops
  *   before it and goes on from it once the file is longer.
  * - The metadata is parsed again whenever its file grows; a declaration cut by the end of the
- *   file is not damage either (the rest comes later). The metadata must be written before the
- *   events that use it, as tracemark and LTTng do: an unknown event class is damage.
+ *   file is not damage either (the rest comes later). An event whose class the metadata does not
+ *   declare yet stops its stream until the metadata grows (a writer may append it after the
+ *   events); it is damage only once the metadata has not grown for `quietMs` since the stream
+ *   began to wait.
+ * - Tracefile rotation (one stream in several files, same stream class and stream_instance_id):
+ *   a file's losses are counted from the last packet of the file before it, as without following,
+ *   so a loss at a file boundary is reported once. A new file is read once its first packet is whole.
  * - Order: every stream keeps its decoded events until they are ready. An event is ready once
  *   every stream that is still active has read past its time (each stream's events come in
  *   time order), so that events are printed in time order across streams. A stream that has
@@ -22,7 +27,7 @@ import { join } from 'node:path';
 import type { TracemarkError } from '../../errors/index.js';
 import { compileTrace, type CompiledTrace } from '../decode/compiled-trace.js';
 import type { TraceEvent } from '../decode/event.js';
-import { StreamReader, type StreamHooks } from '../decode/stream.js';
+import { StreamReader, type PacketInfo, type StreamHooks } from '../decode/stream.js';
 import { asTracemarkError } from '../errors.js';
 import { discoverSync, type TraceLocation } from '../input/discover.js';
 import { SyncFileSource } from '../input/source.js';
@@ -39,6 +44,9 @@ interface FollowedTrace {
   readonly location: TraceLocation;
   metadataBytes: number;
   compiled: CompiledTrace | undefined;
+  /** Size of the metadata file at the last look, and when it last changed (ms). */
+  metadataSeenBytes: number;
+  metadataChangedMs: number;
 }
 
 interface FollowedStream {
@@ -56,6 +64,12 @@ interface FollowedStream {
   caughtUp: boolean;
   lastGrowthMs: number;
   sizeBytes: number;
+  /** The file's first packet, once whole (rotated tracefiles are chained by it). */
+  first: PacketInfo | undefined;
+  /** Its loss accounting is chained to the file before it (or it has none): it may be read. */
+  linked: boolean;
+  /** When the reader began to wait for an event class (ms), or undefined. */
+  waitingSinceMs: number | undefined;
 }
 
 /** Events one stream may hold back: memory stays bounded however much the files hold. */
@@ -163,7 +177,7 @@ export class TraceFollower {
     for (const location of locations) {
       let trace = this.traces.get(location.rel);
       if (trace === undefined) {
-        trace = { location, metadataBytes: -1, compiled: undefined };
+        trace = { location, metadataBytes: -1, compiled: undefined, metadataSeenBytes: -1, metadataChangedMs: this.now() };
         this.traces.set(location.rel, trace);
       }
       this.loadMetadata(trace);
@@ -178,7 +192,7 @@ export class TraceFollower {
         }
         const reader = new StreamReader(trace.compiled, file.rel, join(this.dir, file.rel), source.size, this.hooks);
         reader.follow = true;
-        const stream: FollowedStream = { rel: file.rel, reader, source, trace, pending: [], lastEventNs: undefined, packetEndNs: undefined, caughtUp: false, lastGrowthMs: this.now(), sizeBytes: source.size };
+        const stream: FollowedStream = { rel: file.rel, reader, source, trace, pending: [], lastEventNs: undefined, packetEndNs: undefined, caughtUp: false, lastGrowthMs: this.now(), sizeBytes: source.size, first: undefined, linked: false, waitingSinceMs: undefined };
         this.byRel.set(file.rel, stream);
         this.streams.push(stream);
       }
@@ -191,6 +205,10 @@ export class TraceFollower {
       size = statSync(trace.location.metadataPath).size;
     } catch {
       return;
+    }
+    if (size !== trace.metadataSeenBytes) {
+      trace.metadataSeenBytes = size;
+      trace.metadataChangedMs = this.now();
     }
     if (size === trace.metadataBytes) return;
     let compiled: CompiledTrace;
@@ -218,6 +236,7 @@ export class TraceFollower {
       stream.lastGrowthMs = now;
       stream.source.grow(size);
     }
+    if (!stream.linked && !this.link(stream)) return;
     stream.reader.resume(stream.sizeBytes, stream.trace.compiled);
     stream.caughtUp = false;
     try {
@@ -234,5 +253,68 @@ export class TraceFollower {
     } catch (error) {
       if (stream.reader.error === undefined) (stream.reader as { error: TracemarkError | undefined }).error = asTracemarkError(error, stream.rel, 0);
     }
+    if (!stream.reader.waitingForMetadata) {
+      stream.waitingSinceMs = undefined;
+      return;
+    }
+    stream.waitingSinceMs ??= now;
+    const quietSince = Math.max(stream.waitingSinceMs, stream.trace.metadataChangedMs);
+    if (now - quietSince >= this.quietMs) stream.reader.stopWaiting();
+  }
+
+  /**
+   * Chains a new file to the file before it in its rotated stream, if any (see the header).
+   * False while its first packet is not whole yet.
+   */
+  private link(stream: FollowedStream): boolean {
+    const first = this.firstPacket(stream);
+    if (first === undefined) return false;
+    stream.linked = true;
+    if (first.streamInstanceId === undefined) return true;
+    const beginOf = (p: PacketInfo): bigint => p.beginNs ?? 0n;
+    let before: { stream: FollowedStream; first: PacketInfo } | undefined;
+    for (const other of this.streams) {
+      if (other === stream || other.trace !== stream.trace) continue;
+      const f = this.firstPacket(other);
+      if (f === undefined || f.streamClassId !== first.streamClassId || f.streamInstanceId !== first.streamInstanceId) continue;
+      const earlier = beginOf(f) < beginOf(first) || (beginOf(f) === beginOf(first) && other.rel < stream.rel);
+      if (earlier && (before === undefined || beginOf(f) > beginOf(before.first))) before = { stream: other, first: f };
+    }
+    if (before !== undefined) {
+      const last = this.walkPackets(before.stream, false);
+      if (last !== undefined) stream.reader.continueAfter(last);
+    }
+    return true;
+  }
+
+  private firstPacket(stream: FollowedStream): PacketInfo | undefined {
+    stream.first ??= this.walkPackets(stream, true);
+    return stream.first;
+  }
+
+  /**
+   * The first (or last) whole packet of a stream file, walked by a reader of its own on a file
+   * handle of its own (the stream's reader keeps its window in the stream's buffer).
+   */
+  private walkPackets(stream: FollowedStream, firstOnly: boolean): PacketInfo | undefined {
+    const compiled = stream.trace.compiled as CompiledTrace;
+    let found: PacketInfo | undefined;
+    let source: SyncFileSource | undefined;
+    try {
+      source = SyncFileSource.open(stream.source.path);
+      const reader = new StreamReader(compiled, stream.rel, stream.reader.file, source.size, {
+        onPacket(info) {
+          if (!firstOnly || found === undefined) found = info;
+        },
+      }, true);
+      reader.follow = true;
+      reader.stopAfterFirstPacket = firstOnly;
+      source.pull(reader);
+    } catch {
+      return undefined; // unreadable now: the next poll tries again
+    } finally {
+      source?.close();
+    }
+    return found;
   }
 }
