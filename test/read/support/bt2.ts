@@ -1,10 +1,10 @@
-/** babeltrace2's reading of a trace (support/bt2read.py), and comparison of tracemark's values with it. */
+/** babeltrace2's reading of a trace (test/ctf/bt2dump.py --reader), and comparison of tracemark's values with it. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { tracemark } from '../../cli/helpers.js';
 
-const BT2READ = fileURLToPath(new URL('../../../../test/read/support/bt2read.py', import.meta.url));
+const BT2DUMP = fileURLToPath(new URL('../../../../test/ctf/bt2dump.py', import.meta.url));
 
 export type Bt2Value = { i: string } | { f: string } | { s: string } | { a: Bt2Value[] } | { o: Record<string, Bt2Value> };
 
@@ -19,8 +19,8 @@ export interface Bt2Reading {
 export const HAVE_BT2 = spawnSync('/usr/bin/python3', ['-c', 'import bt2'], { encoding: 'utf8' }).status === 0;
 
 export function bt2read(dir: string): Bt2Reading {
-  const r = spawnSync('/usr/bin/python3', [BT2READ, dir], { encoding: 'utf8', timeout: 300_000, maxBuffer: 1024 * 1024 * 1024 });
-  assert.equal(r.status, 0, `bt2read.py failed: ${r.stderr}`);
+  const r = spawnSync('/usr/bin/python3', [BT2DUMP, '--reader', dir], { encoding: 'utf8', timeout: 300_000, maxBuffer: 1024 * 1024 * 1024 });
+  assert.equal(r.status, 0, `bt2dump.py --reader failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Bt2Reading;
 }
 
