@@ -46,7 +46,7 @@ export const readTrace: typeof Reader.readTrace = (...args) => reader().readTrac
 export const readTraceSync: typeof Reader.readTraceSync = (...args) => reader().readTraceSync(...args);
 
 /**
- * readTrace's events as arrays (up to `batchSize`, default 1024): one promise per batch.
+ * readTrace's events as arrays (up to `batchSize`, default 256): one promise per batch.
  * @example
  * for await (const batch of readTraceBatches('./traces/run-1')) for (const event of batch) console.log(event.name);
  */

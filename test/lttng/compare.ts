@@ -35,7 +35,8 @@ function assertSameEvents(events: TraceEvent[], bt2: Bt2Reading, tolerance: Bt2T
   }
 }
 
-export function compare(dir: string): { events: number; losses: number } {
+/** `counted`: loss records of discarded events with a count (not babeltrace2's "may have discarded"). */
+export function compare(dir: string): { events: number; losses: number; counted: number } {
   const bt2 = bt2read(dir);
   assert.equal(bt2.error, undefined, `babeltrace2: ${bt2.error}`);
   const events = [...readTraceSync(dir)];
@@ -45,5 +46,6 @@ export function compare(dir: string): { events: number; losses: number } {
   // strs[0] in `str`, an empty `seqtext` (n = 0) and tracef messages of that empty string never are.
   for (const path of tolerance.emptyStrings.paths) assert.match(path, /^\(tmtest:all_types\) fields\.(str|seqtext)$/);
   assert.deepEqual(sortLosses(tracemarkLosses(dir)), sortLosses(bt2.losses), 'losses');
-  return { events: events.length, losses: bt2.losses.length };
+  const counted = bt2.losses.filter((l) => l.discarded === 'events' && l.count !== null).length;
+  return { events: events.length, losses: bt2.losses.length, counted };
 }

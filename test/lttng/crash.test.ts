@@ -139,7 +139,20 @@ describe('LTTng crash-extracted traces (lttng-crash): tracemark reads what babel
 
   let runs = 0;
   /** Records into a --shm-path session, SIGKILLs the app then the daemons, extracts, compares. */
-  function crashAndCompare(create: readonly string[], channel: readonly string[]): { events: number; losses: number; ticks: number[] } {
+  interface Scenario {
+    /** App arguments: all_types events, ticks. */
+    readonly counts?: readonly [number, number];
+    /** The shell command the app runs half-way through its ticks (it must end the app, or let it go on). */
+    readonly hook?: (shm: string, consumers: readonly number[]) => string;
+  }
+
+  /** Our daemon's consumer daemons (its children named lttng-consumerd). */
+  function consumersOf(pid: number): number[] {
+    const r = spawnSync('ps', ['-o', 'pid=,comm=', '--ppid', String(pid)], { encoding: 'utf8' });
+    return r.stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter(([p, comm]) => Number(p) > 0 && comm === 'lttng-consumerd').map(([p]) => Number(p));
+  }
+
+  function crashAndCompare(create: readonly string[], channel: readonly string[], scenario: Scenario = {}): { events: number; losses: number; counted: number; ticks: number[] } {
     killDaemon(); // a test that failed half-way may have left its daemon
     startDaemon();
     const name = `tmcrash-${process.pid}-${runs}`;
@@ -154,8 +167,10 @@ describe('LTTng crash-extracted traces (lttng-crash): tracemark reads what babel
     lttng(['start', name]);
     // Half-way through its ticks the app waits (bounded) for its stream files, then SIGKILLs itself.
     const streams = `${shm}/*/ust/*/*/*/ch0_0`;
-    const hook = `for i in $(seq 100); do ls ${streams} >/dev/null 2>&1 && break; sleep 0.1; done; kill -KILL $PPID`;
-    const ran = run(app, ['300', '20000', hook], { LTTNG_UST_REGISTER_TIMEOUT: '-1' });
+    const hook = scenario.hook?.(shm, consumersOf(daemonPid as number))
+      ?? `for i in $(seq 100); do ls ${streams} >/dev/null 2>&1 && break; sleep 0.1; done; kill -KILL $PPID`;
+    const [count, tickCount] = scenario.counts ?? [300, 20000];
+    const ran = run(app, [String(count), String(tickCount), hook], { LTTNG_UST_REGISTER_TIMEOUT: '-1' });
     assert.equal(ran.signal, 'SIGKILL', `the app should have been killed: status ${ran.status}, ${String(ran.stderr)}`);
     killDaemon();
     const crash = run('lttng-crash', ['-x', extracted, shm]);
@@ -191,6 +206,32 @@ describe('LTTng crash-extracted traces (lttng-crash): tracemark reads what babel
   it('flight recorder with --buffers-pid: the dead app\'s own buffers', () => {
     const { ticks } = crashAndCompare(['--snapshot', `--output=${base}/s`], ['--buffers-pid', '--overwrite', '--subbuf-size=4096', '--num-subbuf=4']);
     assert.equal(Math.max(...ticks), LAST_TICK, 'the last event before the crash is in the extracted trace');
+  });
+
+  it('discard mode with a real loss: the consumer stopped during a burst, resumed, then the crash', () => {
+    // Half-way, the app's hook stops our consumer daemons (SIGSTOP) and returns: the app's burst
+    // of ticks fills the 4 tiny sub-buffers and the rest is discarded. 0.3 s later a background
+    // shell resumes them (the packets written after that count the lost events), 0.2 s after that
+    // stops them again (else they would consume what the dead app left) and SIGKILLs the app, still
+    // in its burst (20M ticks); then the test kills the daemons. The
+    // extracted packets are those not consumed yet: a counted loss lies between two of them when
+    // the burst outran the consumer there, which depends on scheduling, so up to 5 crashes are
+    // tried; each one is compared with babeltrace2 event by event and loss by loss.
+    let counted = 0;
+    let losses = 0;
+    for (let attempt = 0; attempt < 5 && counted === 0; attempt++) {
+      const result = crashAndCompare([`--output=${base}/o`], ['--discard', '--subbuf-size=4096', '--num-subbuf=4'], {
+        counts: [10, 20_000_000],
+        hook: (_shm, consumers) => {
+          assert.ok(consumers.length > 0, 'our session daemon has a consumer daemon');
+          const pids = consumers.join(' ');
+          return `kill -STOP ${pids}; (sleep 0.3; kill -CONT ${pids}; sleep 0.2; kill -STOP ${pids}; kill -KILL $PPID) >/dev/null 2>&1 &`;
+        },
+      });
+      counted = result.counted;
+      losses = result.losses;
+    }
+    assert.ok(counted > 0, `no counted loss in 5 crash-extracted traces (${losses} loss records in the last)`);
   });
 
   it('snapshot session in discard mode: full buffers keep the first events', () => {

@@ -41,7 +41,7 @@ describe('readTraceBatches', () => {
         assert.deepEqual(lines(got.events), lines(sync.events), `${name} batchSize ${size}`);
         assert.equal((got.error as { code?: string })?.code, (sync.error as { code?: string })?.code, `${name}`);
         assert.equal((got.error as { byteOffset?: number })?.byteOffset, (sync.error as { byteOffset?: number })?.byteOffset, `${name}`);
-        for (const n of got.sizes) assert.ok(n >= 1 && n <= (size ?? 1024), `${name}: batch of ${n}`);
+        for (const n of got.sizes) assert.ok(n >= 1 && n <= (size ?? 256), `${name}: batch of ${n}`);
       }
     }
   });

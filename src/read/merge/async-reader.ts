@@ -24,8 +24,13 @@ import { NEED_DATA, type StreamHooks } from '../decode/stream.js';
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 
-/** Events per batch: large enough that a promise per batch costs nothing, small enough to stay in cache. */
-export const DEFAULT_BATCH_EVENTS = 1024;
+/**
+ * readTraceBatches' default: a promise per 256 events costs nothing measurable, and larger
+ * batches keep more events alive across scavenges (promoted, old space grows: max RSS 76 MB at 1024).
+ */
+export const DEFAULT_BATCH_EVENTS = 256;
+/** readTrace decodes this many events ahead: enough to amortize the batch loop, few enough to die young (1024: +25 MB RSS). */
+const READ_AHEAD_EVENTS = 32;
 
 /** Serializes the slow-path calls of an iterator; `idle` tells when the fast path may run. */
 class CallQueue {
@@ -211,7 +216,7 @@ export class AsyncTraceIterator implements AsyncIterableIterator<TraceEvent> {
   private readonly result = new ReusedResult();
   private readonly resolvedResult = Promise.resolve(this.result as unknown as IteratorResult<TraceEvent, undefined>);
 
-  constructor(dir: string, hooks: StreamHooks, private readonly batchEvents = DEFAULT_BATCH_EVENTS) {
+  constructor(dir: string, hooks: StreamHooks, private readonly batchEvents = READ_AHEAD_EVENTS) {
     this.source = new AsyncBatchSource(dir, hooks);
   }
 

@@ -139,7 +139,7 @@ export function readTrace(dir: string, options: ReadTraceOptions = {}): AsyncIte
 }
 
 export interface ReadTraceBatchesOptions extends ReadTraceOptions {
-  /** Most events per batch (default 1024). */
+  /** Most events per batch (default 256). */
   batchSize?: number;
 }
 
