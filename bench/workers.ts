@@ -1,16 +1,21 @@
 /**
  * Issue 7 benchmarks (BENCHMARKS.md, "Worker threads and processes"), one command:
- *   npm run build && node dist/bench/workers.js [--quick]
+ *   npm run build && node dist/bench/workers.js [--quick] [--rounds N]
  *  1. Throughput: 1 and 2 worker threads x 5M events each into a session of the main thread,
- *     events/s per thread against the main thread alone in the same run (interleaved, repeated),
- *     and the events lost with the default buffers (4 x 1 MiB per thread).
- *  2. Marker cost inside a worker and in the main thread, each next to its thread's empty loop:
- *     disabled, and enabled into a session of the main thread.
+ *     events/s per thread against the main thread alone, in paired rounds (main alone, 1 worker,
+ *     2 workers, then the same three with a plain JS loop instead of the marker, which says how
+ *     two busy threads share this machine), median of the rounds; CPU time of each firing thread
+ *     beside its wall time, and the rest of the process's CPU (the session's drainer thread, V8's
+ *     compiler and GC threads); events lost with the default buffers (4 x 1 MiB per thread).
+ *  2. Marker cost in the main thread and in one worker, each next to its own empty loop:
+ *     disabled, and enabled into a session of the main thread; the two threads take turns,
+ *     round after round, and the ratio is the median of the rounds' ratios.
  *  3. The cross-process clock error: two processes started with record's shared time base (and,
  *     for comparison, without it) fire samples bracketed by process.hrtime (CLOCK_MONOTONIC, the
  *     same clock in every process); the trace's timestamp of each sample, read back from disk,
  *     minus the common clock gives each process's offset; the error is their difference.
- * Timings are noisy on a loaded host: the load average is printed with the tables.
+ * Wall times are noisy on a loaded host: the load average is printed with the tables, and the
+ * CPU times show how much of the wall time a thread actually ran.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,23 +25,73 @@ import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { marker, readTraceInfoSync, readTraceSync, Session } from '../src/index.js';
 import { CLOCK_EPOCH_ENV, epochMinusMonotonicNs } from '../src/ring/clock.js';
-import { measure, type Measure } from './harness.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const QUICK = process.argv.includes('--quick');
+const roundsArg = process.argv.indexOf('--rounds');
+const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : QUICK ? 2 : 7;
 const EVENTS = QUICK ? 500_000 : 5_000_000;
-const REPEATS = QUICK ? 1 : 3;
 const COST_ITERATIONS = QUICK ? 200_000 : 2_000_000;
+const COST_RUNS = 5;
 const CLOCK_SAMPLES = QUICK ? 2_000 : 20_000;
 
-type Job = { kind: 'fire'; events: number; go: Int32Array } | { kind: 'cost' };
+/** One thread's run of a loop: wall and CPU nanoseconds. */
+interface Timed { wallNs: number; cpuNs: number }
 
-/** Fires `count` events of the bench marker; ns for the loop. */
-function fireLoop(count: number): number {
+type Job =
+  | { kind: 'fire'; events: number; plain: boolean; go: Int32Array }
+  | { kind: 'cost' };
+
+const CLOCK_TICKS_PER_S = 100;
+
+/**
+ * CPU time of the calling thread: process.threadCpuUsage (Node 23.9+, microseconds), else
+ * /proc/thread-self/stat (Linux, clock ticks of 10 ms: fine for runs of a few hundred ms).
+ */
+function threadCpuNs(): number {
+  const usage = (process as unknown as { threadCpuUsage?: () => { user: number; system: number } }).threadCpuUsage;
+  if (typeof usage === 'function') {
+    const u = usage.call(process);
+    return (u.user + u.system) * 1000;
+  }
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e9) / CLOCK_TICKS_PER_S;
+  } catch {
+    return NaN;
+  }
+}
+
+function processCpuNs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1000;
+}
+
+const cpuSource = typeof (process as unknown as { threadCpuUsage?: unknown }).threadCpuUsage === 'function'
+  ? 'process.threadCpuUsage' : '/proc/thread-self/stat (10 ms ticks)';
+
+/** A plain loop of about the marker's cost per iteration: how two busy threads share the host. */
+function plainLoop(count: number): number {
+  let x = 0;
+  for (let i = 0; i < count; i++) {
+    // ~60 ns of integer work that the JIT cannot fold away.
+    for (let k = 0; k < 40; k++) x = (x * 31 + i + k) | 0;
+  }
+  return x;
+}
+
+let sink = 0;
+
+/** Fires `count` events of the bench marker (or runs the plain loop); wall and CPU ns. */
+function fireLoop(count: number, plain: boolean): Timed {
   const m = marker('bench:w', 'a %d b %d');
+  const cpu = threadCpuNs();
   const start = process.hrtime.bigint();
-  for (let i = 0; i < count; i++) m(i, count);
-  return Number(process.hrtime.bigint() - start);
+  if (plain) sink += plainLoop(count);
+  else for (let i = 0; i < count; i++) m(i, count);
+  const wallNs = Number(process.hrtime.bigint() - start);
+  return { wallNs, cpuNs: threadCpuNs() - cpu };
 }
 
 type Loop = (n: number) => number;
@@ -49,14 +104,38 @@ function loopOf(call: ((a: number, b: number) => void) | null): Loop {
   return new Function('m', 'return function markerLoop(n) { let sum = 0; for (let i = 0; i < n; i++) { sum += i; m(i, n); } return sum; };')(call) as Loop;
 }
 
-/** Empty loop, disabled marker, enabled marker (enabled = bench:on:* rule of the main session). */
-async function costs(prefix: string): Promise<Measure[]> {
-  const off = marker('bench:off:x', 'a %d b %d');
-  const on = marker('bench:on:x', 'a %d b %d');
-  const empty = await measure(`${prefix}: empty loop`, loopOf(null), COST_ITERATIONS);
-  const disabled = await measure(`${prefix}: disabled marker`, loopOf(off), COST_ITERATIONS);
-  const enabled = await measure(`${prefix}: enabled marker`, loopOf(on), COST_ITERATIONS);
-  return [empty, disabled, enabled];
+/**
+ * ns per iteration: median of COST_RUNS runs; beside it the thread's CPU ns per iteration over
+ * all the runs (NaN when that CPU time is too short for the clock's 10 ms ticks).
+ */
+function timeLoop(loop: Loop, iterations: number): { ns: number; cpuNs: number } {
+  loop(Math.min(iterations, 200_000));
+  const wall: number[] = [];
+  const cpu = threadCpuNs();
+  for (let r = 0; r < COST_RUNS; r++) {
+    const start = process.hrtime.bigint();
+    loop(iterations);
+    wall.push(Number(process.hrtime.bigint() - start) / iterations);
+  }
+  const cpuNs = threadCpuNs() - cpu;
+  const precise = cpuSource === 'process.threadCpuUsage';
+  return { ns: median(wall), cpuNs: precise || cpuNs >= 200e6 ? cpuNs / (COST_RUNS * iterations) : NaN };
+}
+
+/** The three cost loops of one thread, built once (their feedback stays warm across rounds). */
+interface CostLoops { empty: Loop; disabled: Loop; enabled: Loop }
+type CostRound = Record<keyof CostLoops, { ns: number; cpuNs: number }>;
+
+function costLoops(): CostLoops {
+  return {
+    empty: loopOf(null),
+    disabled: loopOf(marker('bench:off:x', 'a %d b %d')),
+    enabled: loopOf(marker('bench:on:x', 'a %d b %d')),
+  };
+}
+
+function costRound(loops: CostLoops): CostRound {
+  return { empty: timeLoop(loops.empty, COST_ITERATIONS), disabled: timeLoop(loops.disabled, COST_ITERATIONS), enabled: timeLoop(loops.enabled, COST_ITERATIONS) };
 }
 
 /** Events lost per stream file (`default_0`: the main thread, `default_<threadId>`: a worker). */
@@ -73,14 +152,20 @@ if (!isMainThread) {
   if (job.kind === 'fire') {
     const m = marker('bench:w', 'a %d b %d');
     // The session's rules reach a new worker when it yields.
-    while (!m.enabled) await new Promise((resolve) => setImmediate(resolve));
+    if (!job.plain) while (!m.enabled) await new Promise((resolve) => setImmediate(resolve));
     Atomics.add(job.go, 1, 1);
     while (Atomics.load(job.go, 0) === 0) Atomics.wait(job.go, 0, 0, 10);
-    parentPort?.postMessage(fireLoop(job.events));
+    parentPort?.postMessage(fireLoop(job.events, job.plain));
   } else {
+    // One worker for every round of the cost measure: asked for a round, it answers with one.
+    const loops = costLoops();
     const on = marker('bench:on:x', 'a %d b %d');
     while (!on.enabled) await new Promise((resolve) => setImmediate(resolve));
-    parentPort?.postMessage(await costs('worker'));
+    parentPort?.on('message', (message: string) => {
+      if (message === 'round') parentPort?.postMessage(costRound(loops));
+      else parentPort?.close();
+    });
+    parentPort?.postMessage('ready');
   }
 } else if (process.argv[2] === '--clock-child') {
   // One process of the clock measure: samples bracketed by the common clock.
@@ -111,28 +196,44 @@ function lostIn(dir: string): number {
 }
 
 /** One throughput case: `threads` workers (0: the main thread alone) x EVENTS each. */
-async function throughput(threads: number): Promise<{ perThread: number[]; lost: number }> {
+interface Case { perThread: number[]; perCpuSecond: number[]; cpuShare: number[]; otherCpuNs: number; wallNs: number; lost: number }
+
+async function throughput(threads: number, plain: boolean): Promise<Case> {
   const base = mkdtempSync(join(tmpdir(), 'tracemark-bench-workers-'));
   try {
     const session = new Session({ output: join(base, 'trace') });
     session.enable('bench:w').start();
-    let perThread: number[];
+    let runs: Timed[];
+    const processCpu = processCpuNs();
+    const start = process.hrtime.bigint();
     if (threads === 0) {
-      perThread = [EVENTS / (fireLoop(EVENTS) / 1e9)];
+      runs = [fireLoop(EVENTS, plain)];
     } else {
       const go = new Int32Array(new SharedArrayBuffer(8));
-      const workers = Array.from({ length: threads }, () => new Worker(SELF, { workerData: { kind: 'fire', events: EVENTS, go } satisfies Job }));
-      const results = workers.map((w) => new Promise<number>((resolve, reject) => { w.once('message', resolve); w.once('error', reject); }));
+      const workers = Array.from({ length: threads }, () => new Worker(SELF, { workerData: { kind: 'fire', events: EVENTS, plain, go } satisfies Job }));
+      const results = workers.map((w) => new Promise<Timed>((resolve, reject) => { w.once('message', resolve); w.once('error', reject); }));
       // Listened to now: a worker may have exited before the results are all in.
       const exited = workers.map((w) => new Promise((resolve) => w.once('exit', resolve)));
       while (Atomics.load(go, 1) < threads) await new Promise((resolve) => setTimeout(resolve, 5));
       Atomics.store(go, 0, 1);
       Atomics.notify(go, 0);
-      perThread = (await Promise.all(results)).map((ns) => EVENTS / (ns / 1e9));
+      runs = await Promise.all(results);
       await Promise.all(exited);
     }
     await session.close();
-    return { perThread, lost: lostIn(join(base, 'trace')) };
+    const wallNs = Number(process.hrtime.bigint() - start);
+    // The firing threads' CPU, and the rest: the drainer, V8's threads, this thread waiting
+    // (the main thread's own share when it does not fire is counted in the rest too).
+    const firing = runs.reduce((sum, r) => sum + r.cpuNs, 0);
+    const otherCpuNs = processCpuNs() - processCpu - firing;
+    return {
+      perThread: runs.map((r) => EVENTS / (r.wallNs / 1e9)),
+      perCpuSecond: runs.map((r) => EVENTS / (r.cpuNs / 1e9)),
+      cpuShare: runs.map((r) => r.cpuNs / r.wallNs),
+      otherCpuNs,
+      wallNs,
+      lost: plain ? 0 : lostIn(join(base, 'trace')),
+    };
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
@@ -190,64 +291,89 @@ function clockError(shared: boolean): { errorNs: number; bracketNs: number; offs
   }
 }
 
-async function workerCosts(): Promise<Measure[]> {
+/** The cost worker: asked for a round of its three loops, it answers with them. */
+async function costWorker(): Promise<{ round: () => Promise<CostRound>; end: () => Promise<void> }> {
   const worker = new Worker(SELF, { workerData: { kind: 'cost' } satisfies Job });
-  return new Promise((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
+  await new Promise((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
+  return {
+    round: () => new Promise<CostRound>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.postMessage('round');
+    }),
+    end: async () => { await worker.terminate(); },
+  };
 }
 
 async function main(): Promise<void> {
-  const fmt = (n: number): string => `${(n / 1e6).toFixed(2)} M/s`;
+  const fmtRate = (n: number): string => `${(n / 1e6).toFixed(2)} M/s`;
+  const pct = (x: number): string => `${Math.round(100 * x)} %`;
   console.log(`## Worker threads and processes (bench/workers.ts)`);
-  console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${new Date().toISOString()}, load average before: ${loadLine()}${QUICK ? ', --quick (small counts)' : ''}`);
+  console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${new Date().toISOString()}, load average before: ${loadLine()}; thread CPU from ${cpuSource}${QUICK ? ', --quick (small counts)' : ''}`);
 
-  // 1. Throughput, interleaved: main alone, 1 worker, 2 workers; REPEATS rounds.
-  const single: number[] = [];
-  const one: number[] = [];
-  const two: number[] = [];
-  const lost = { single: [] as number[], one: [] as number[], two: [] as number[] };
-  for (let round = 0; round < REPEATS; round++) {
-    const s = await throughput(0);
-    single.push(s.perThread[0]); lost.single.push(s.lost);
-    const w1 = await throughput(1);
-    one.push(w1.perThread[0]); lost.one.push(w1.lost);
-    const w2 = await throughput(2);
-    two.push(...w2.perThread); lost.two.push(w2.lost);
+  // 1. Throughput, paired rounds: each round runs every case once, in the same order.
+  const names = ['main thread alone', '1 worker', '2 workers at once'] as const;
+  const cases: Case[][] = [[], [], [], [], [], []];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const plain of [false, true]) {
+      for (let threads = 0; threads <= 2; threads++) cases[(plain ? 3 : 0) + threads].push(await throughput(threads, plain));
+    }
   }
-  const reference = median(single);
-  console.log(`\n### Throughput: ${EVENTS / 1e6}M events per thread into one session of the main thread (disk, default buffers), median of ${REPEATS} interleaved rounds`);
-  console.log('| case | events/s per thread (median) | ratio to main thread alone | target | events lost per round (of fired) |');
-  console.log('|---|---|---|---|---|');
-  const lostText = (values: number[], fired: number): string => values.map((v) => `${v} (${((100 * v) / fired).toFixed(1)} %)`).join(', ');
-  console.log(`| main thread alone | ${fmt(reference)} | 1.00 | | ${lostText(lost.single, EVENTS)} |`);
-  console.log(`| 1 worker | ${fmt(median(one))} | ${(median(one) / reference).toFixed(2)} | ≥ 0.80 | ${lostText(lost.one, EVENTS)} |`);
-  console.log(`| 2 workers at once | ${fmt(median(two))} | ${(median(two) / reference).toFixed(2)} | ≥ 0.80 | ${lostText(lost.two, 2 * EVENTS)} |`);
+  // Per round: each thread's rate over the main thread's rate of the same round (same kind of loop).
+  const ratio = (index: number, key: 'perThread' | 'perCpuSecond'): number =>
+    median(cases[index].map((c, round) => median(c[key]) / cases[index >= 3 ? 3 : 0][round][key][0]));
+  console.log(`\n### Throughput: ${EVENTS / 1e6}M events per thread into one session of the main thread (disk, default buffers), ${ROUNDS} paired rounds, medians`);
+  console.log('| case | events/s per thread (wall) | ratio to the main thread alone (wall) | events per CPU-second of the thread | ratio (CPU) | target | CPU of a firing thread / its wall time | rest of the process CPU per case (drainer, V8 threads, the main thread when it waits) | events lost, all rounds |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  const row = (label: string, i: number, target: string, lost: string): void => {
+    const all = cases[i];
+    console.log(`| ${label} | ${fmtRate(median(all.flatMap((c) => c.perThread)))} | ${ratio(i, 'perThread').toFixed(2)} | ${fmtRate(median(all.flatMap((c) => c.perCpuSecond)))} | ${ratio(i, 'perCpuSecond').toFixed(2)} | ${target} | ${pct(median(all.flatMap((c) => c.cpuShare)))} | ${(median(all.map((c) => c.otherCpuNs)) / 1e6).toFixed(0)} ms | ${lost} |`);
+  };
+  for (let i = 0; i < 3; i++) {
+    const lost = cases[i].reduce((sum, c) => sum + c.lost, 0);
+    const fired = EVENTS * Math.max(1, i) * cases[i].length;
+    row(names[i], i, i === 0 ? '' : '≥ 0.80', `${lost} (${((100 * lost) / fired).toFixed(2)} %)`);
+  }
+  for (let i = 0; i < 3; i++) row(`control, a plain JS loop (no marker): ${names[i]}`, 3 + i, '', '');
   console.log(`load average after: ${loadLine()}`);
 
-  // 2. Marker cost in a worker and in the main thread, same session.
+  // 2. Marker cost in the main thread and in a worker, same session, in turns.
   const base = mkdtempSync(join(tmpdir(), 'tracemark-bench-cost-'));
-  let mainCosts: Measure[];
-  let inWorker: Measure[];
+  const mainRounds: CostRound[] = [];
+  const workerRounds: CostRound[] = [];
   let costLost: string;
   try {
     const session = new Session({ output: join(base, 'trace') });
     session.enable('bench:on:*').start();
-    mainCosts = await costs('main');
-    inWorker = await workerCosts();
+    const loops = costLoops();
+    const worker = await costWorker();
+    for (let round = 0; round < ROUNDS; round++) {
+      mainRounds.push(costRound(loops));
+      workerRounds.push(await worker.round());
+    }
+    await worker.end();
     await session.close();
     costLost = lostByStream(join(base, 'trace'));
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
-  console.log(`\n### Marker cost in a worker vs the main thread (\`a %d b %d\`, ${COST_ITERATIONS / 1e6}M iterations × 7 runs, median; enabled: into a session of the main thread on disk, discard mode)`);
-  console.log('| case | main thread ns/op | worker ns/op | worker / main | worker: ratio to its empty loop | target |');
+  console.log(`\n### Marker cost in a worker vs the main thread (\`a %d b %d\`, ${COST_ITERATIONS / 1e6}M iterations, median of ${COST_RUNS} runs per round, ${ROUNDS} rounds in turns; enabled: into a session of the main thread on disk, discard mode)`);
+  console.log('| case | main thread ns/op (wall / CPU) | worker ns/op (wall / CPU) | worker / main (median of rounds: wall / CPU) | worker: ratio to its empty loop | target |');
   console.log('|---|---|---|---|---|---|');
-  const names = ['empty loop', 'disabled marker', 'enabled marker'];
-  const targets = ['', 'disabled = empty loop', 'enabled within 10 % of main'];
-  for (let i = 0; i < 3; i++) {
-    console.log(`| ${names[i]} | ${mainCosts[i].nsPerOp.toFixed(2)} | ${inWorker[i].nsPerOp.toFixed(2)} | ${(inWorker[i].nsPerOp / mainCosts[i].nsPerOp).toFixed(2)} | ${(inWorker[i].nsPerOp / inWorker[0].nsPerOp).toFixed(2)} | ${targets[i]} |`);
+  const rows = [['empty loop', 'empty', ''], ['disabled marker', 'disabled', 'disabled = empty loop'], ['enabled marker', 'enabled', 'enabled ≤ 1.10 × main']] as const;
+  for (const [label, key, target] of rows) {
+    const m = median(mainRounds.map((r) => r[key].ns));
+    const mc = median(mainRounds.map((r) => r[key].cpuNs));
+    const w = median(workerRounds.map((r) => r[key].ns));
+    const wc = median(workerRounds.map((r) => r[key].cpuNs));
+    const wallRatio = median(workerRounds.map((r, i) => r[key].ns / mainRounds[i][key].ns));
+    const cpuRatio = median(workerRounds.map((r, i) => r[key].cpuNs / mainRounds[i][key].cpuNs));
+    const toEmpty = median(workerRounds.map((r) => r[key].ns / r.empty.ns));
+    const n = (x: number): string => (Number.isNaN(x) ? 'n/a' : x.toFixed(2));
+    console.log(`| ${label} | ${n(m)} / ${n(mc)} | ${n(w)} / ${n(wc)} | ${n(wallRatio)} / ${n(cpuRatio)} | ${n(toEmpty)} | ${target} |`);
   }
-  console.log(`events lost (ring full) while measuring the enabled marker, per stream: ${costLost}`);
-  console.log(`GCs during runs: main ${mainCosts.map((m) => m.gcCount).join('/')}, worker ${inWorker.map((m) => m.gcCount).join('/')} (empty/disabled/enabled); load average after: ${loadLine()}`);
+  console.log(`worker / main, enabled, per round (wall): ${workerRounds.map((r, i) => (r.enabled.ns / mainRounds[i].enabled.ns).toFixed(2)).join(' ')}`);
+  console.log(`events lost (ring full) while measuring the enabled marker, per stream: ${costLost}; load average after: ${loadLine()}`);
 
   // 3. Cross-process clock error.
   console.log(`\n### Cross-process timestamp error (2 processes, ${CLOCK_SAMPLES} samples each, read back from the trace)`);

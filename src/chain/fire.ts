@@ -8,12 +8,17 @@ import type { Channel } from '../ring/channel.js';
 import { clockNowNs } from '../ring/clock.js';
 import type { FieldInfo } from '../format/parse.js';
 import { canGenerateCode, codeTag, createGenericEncoder, encoderDeclarations, encoderHelpers, encoderStatements } from '../ring/encode.js';
-import { chainStats, globalSwitch } from './tracing.js';
+import { switchCells } from '../process/state.js';
+import { chainStats } from './tracing.js';
 
 /** Where one enabled marker writes: a channel of a session, behind that session's filters. */
 export interface Target {
-  /** The session's recording flag, read at fire time. */
-  readonly session: { readonly recording: boolean };
+  /**
+   * The session's recording switch, read at fire time: `[0] === 1` while it records. A one-cell
+   * view of the switch cells that worker threads read too (src/process/state.ts), so that the
+   * fire function is the same, and costs the same, in every thread.
+   */
+  readonly recording: Int32Array;
   readonly channel: Channel;
   /** The rule's compiled filter expression (never throws; rejections counted by fire), or null. */
   readonly expression: ((values: ArrayLike<unknown>) => boolean) | null;
@@ -74,7 +79,7 @@ function fireSource(parts: FireParts, tag: string): string {
   const copy = parts.arity === 0 ? '' : `let ${params.map((p, i) => `a${i} = ${p}`).join(', ')};`;
   const target = (t: string, exit: string): string => `
       const ch = ${t}.channel;
-      if (!${t}.session.recording || !ch.enabled) ${exit}
+      if (${t}.recording[0] !== 1 || !ch.enabled) ${exit}
       const e = ${t}.expression, f = ${t}.accept;
       if (e !== null) { ${fill} if (!e(vals)) { stats.filtered++; ${exit} } }
       if (f !== null) { ${fill} if (!f(vals)) ${exit} }
@@ -98,7 +103,7 @@ return function ${tag}(${args}) {
   try {
     const probes = route.probes;
     if (probes !== null) { ${fill} runProbes(probes, vals); }
-    if (!g.enabled) return;
+    if (g[0] !== 1) return;
     const t0 = route.t0;
     if (t0 === null) return;
     let ts = -0.5; // a double, so that the JIT keeps ts unboxed
@@ -146,7 +151,8 @@ export function createFire(parts: FireParts): (...args: unknown[]) => void {
     const route: Route = { t0: null, rest: [], probes: null };
     setRoute(route, parts);
     const env = {
-      g: globalSwitch,
+      // tracing.enabled is cell 0 of this thread's switch cells (shared with the workers).
+      g: switchCells,
       clock: clockNowNs,
       route,
       vals: new Array<unknown>(parts.arity),
@@ -167,10 +173,10 @@ export function createFire(parts: FireParts): (...args: unknown[]) => void {
       const vals = args.slice(0, parts.arity);
       while (vals.length < parts.arity) vals.push(undefined);
       if (probes.length > 0) runProbes(probes, vals);
-      if (!globalSwitch.enabled) return;
+      if (switchCells[0] !== 1) return;
       let ts = -0.5;
       for (const t of targets) {
-        if (!t.session.recording || !t.channel.enabled) continue;
+        if (t.recording[0] !== 1 || !t.channel.enabled) continue;
         if (t.expression !== null && !t.expression(vals)) { chainStats.filtered++; continue; }
         if (t.accept !== null && !t.accept(vals)) continue;
         if (ts < 0) ts = clockNowNs();

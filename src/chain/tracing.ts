@@ -4,7 +4,7 @@
  */
 import { processState, type ChainCounters } from '../process/state.js';
 
-/** Read by every enabled marker before it reads the clock. */
+/** tracing.enabled, an accessor onto the switch cell that the fire functions read. */
 export const globalSwitch: { enabled: boolean } = processState.globalSwitch;
 
 /**
@@ -35,10 +35,8 @@ export const tracing = {
     return globalSwitch.enabled;
   },
   set enabled(value: boolean) {
+    // One shared cell (src/process/state.ts): every thread's markers read it.
     globalSwitch.enabled = value === true;
-    // The worker threads' switch: one shared cell (src/process/state.ts).
-    const threads = processState.threads;
-    if (threads !== null && threads.isMain) Atomics.store(threads.flags, 0, value === true ? 1 : 0);
   },
   stats(): TracingStats {
     return { ...chainStats, coercedArguments: processState.argumentStats.coerced };

@@ -55,7 +55,7 @@ export interface ProcessStateV1 {
   readonly markersById: Map<number, unknown>;
   readonly markerStates: MarkerState[];
   readonly targetSources: Set<TargetSource>;
-  /** Read by every enabled marker before it reads the clock. */
+  /** tracing.enabled: an accessor onto cell 0 of `switchCells` (see switchCellsOf). */
   readonly globalSwitch: { enabled: boolean };
   readonly chainStats: ChainCounters;
   readonly argumentStats: { coerced: number };
@@ -65,6 +65,12 @@ export interface ProcessStateV1 {
   readonly sessionCounter: { count: number };
   /** What this thread shares with the other threads of the process, or null (see below). */
   threads: ThreadShared | null;
+  /**
+   * The switch cells this thread's fire functions read: [0] tracing.enabled, [1] next free cell,
+   * sessions' recording flags from FIRST_FLAG_CELL. Added after the first release of version 1
+   * (optional for a state made by such a copy: switchCellsOf adds it).
+   */
+  switchCells?: Int32Array;
 }
 
 /**
@@ -111,46 +117,77 @@ export function ensureThreadShared(): void {
   const state = processState;
   if (state.threads !== null || inWorkerThread || !stateIsCompatible) return;
   try {
-    const flags = new Int32Array(new SharedArrayBuffer(FLAG_CELLS * 4));
-    flags[0] = state.globalSwitch.enabled ? 1 : 0;
-    flags[1] = FIRST_FLAG_CELL;
+    // The cells the main thread's markers read already: workers read the same ones.
+    const flags = switchCells;
     const logs = logModule();
     const log = logs.createRegistryLog();
     const logCursor = { id: 0, offsetBytes: 0 };
     for (const registration of state.registrationsById) logs.appendEntry(log, registration);
     logs.readEntries(log, logCursor);
-    workerThreads().setEnvironmentData(THREADS_ENV_KEY, { log: log.buffer, flags: flags.buffer } satisfies ThreadsEnv);
+    workerThreads().setEnvironmentData(THREADS_ENV_KEY, { log: log.buffer, flags: flags.buffer as SharedArrayBuffer } satisfies ThreadsEnv);
     state.threads = { isMain: true, log, flags, logCursor, hub: null };
   } catch { /* this thread works alone */ }
 }
 
-/** A fresh cell of the shared flags for a session's recording switch (-1: none). */
-export function allocateFlagCell(): number {
-  const threads = processState.threads;
-  if (threads === null) return -1;
-  const cell = Atomics.add(threads.flags, 1, 1);
-  return cell < threads.flags.length ? cell : -1;
+/**
+ * A session's recording switch, shared with the workers: a cell of this thread's switch cells,
+ * or null when all 4088 are taken (then no worker sees the session). Fire functions read
+ * `[0] === 1` of such a one-cell view: a typed-array load, in every thread alike. A session
+ * that workers never see keeps a cell of its own (privateRecordingCell).
+ */
+export function allocateRecordingCell(): Int32Array | null {
+  const cells = switchCells;
+  const cell = Atomics.add(cells, 1, 1);
+  return cell < cells.length ? new Int32Array(cells.buffer, cell * 4, 1) : null;
 }
 
-export function setFlag(cell: number, on: boolean): void {
-  const threads = processState.threads;
-  if (threads === null || cell < 0) return;
-  Atomics.store(threads.flags, cell, on ? 1 : 0);
+/** A recording cell that no other thread reads (the same kind of object as the shared ones). */
+export function privateRecordingCell(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4));
 }
 
-/** In a worker, the switch is the main thread's cell: one flip stops every thread at once. */
-function globalSwitchOf(threads: ThreadShared | null): { enabled: boolean } {
-  if (threads === null || threads.isMain) return { enabled: true };
-  const flags = threads.flags;
-  return {
-    get enabled(): boolean { return flags[0] === 1; },
-    set enabled(value: boolean) { Atomics.store(flags, 0, value ? 1 : 0); },
-  };
+/** The index of a recording cell in the switch cells (what a worker is told), or -1. */
+export function recordingCellIndex(recording: Int32Array): number {
+  return recording.buffer === switchCells.buffer ? recording.byteOffset / 4 : -1;
+}
+
+function newSwitchCells(enabled: boolean): Int32Array {
+  const cells = new Int32Array(new SharedArrayBuffer(FLAG_CELLS * 4));
+  cells[0] = enabled ? 1 : 0;
+  cells[1] = FIRST_FLAG_CELL;
+  return cells;
+}
+
+/**
+ * tracing.enabled is cell 0: a worker reads the main thread's cell, so that one flip stops every
+ * thread at once, and the main thread's fire functions read it the same way (one typed-array
+ * load, no accessor call: docs/design/zero-cost-markers.md, "Worker threads"). The object keeps
+ * its `enabled` property for every copy of tracemark, as an accessor onto the cell.
+ */
+function bindGlobalSwitch(target: { enabled: boolean }, cells: Int32Array): void {
+  Object.defineProperty(target, 'enabled', {
+    get(): boolean { return cells[0] === 1; },
+    set(value: boolean) { Atomics.store(cells, 0, value === true ? 1 : 0); },
+    enumerable: true,
+    configurable: true,
+  });
+}
+
+/** The state's switch cells; a state made by a copy without them gets them now. */
+function switchCellsOf(state: ProcessStateV1): Int32Array {
+  if (state.switchCells !== undefined) return state.switchCells;
+  const cells = state.threads?.flags ?? newSwitchCells(state.globalSwitch.enabled !== false);
+  bindGlobalSwitch(state.globalSwitch, cells);
+  state.switchCells = cells;
+  return cells;
 }
 
 const PACKAGE_VERSION = '0.1.0';
 
 function freshState(threads: ThreadShared | null): ProcessStateV1 {
+  const cells = threads?.flags ?? newSwitchCells(true);
+  const globalSwitch = { enabled: true };
+  bindGlobalSwitch(globalSwitch, cells);
   return {
     version: 1,
     createdBy: PACKAGE_VERSION,
@@ -160,12 +197,13 @@ function freshState(threads: ThreadShared | null): ProcessStateV1 {
     markersById: new Map(),
     markerStates: [],
     targetSources: new Set(),
-    globalSwitch: globalSwitchOf(threads),
+    globalSwitch,
     chainStats: { probeErrors: 0, filterErrors: 0, filtered: 0, internalErrors: 0 },
     argumentStats: { coerced: 0 },
     trackedSessions: new Map(),
     sessionCounter: { count: 0 },
     threads,
+    switchCells: cells,
   };
 }
 
@@ -208,6 +246,8 @@ const attached = attach();
 export const processState: ProcessStateV1 = attached.state;
 /** False when another copy holds an incompatible state: this copy's markers then stay off. */
 export const stateIsCompatible: boolean = attached.compatible;
+/** This thread's switch cells (see ProcessStateV1.switchCells), read by every fire function. */
+export const switchCells: Int32Array = switchCellsOf(processState);
 
 if (!inWorkerThread && stateIsCompatible) {
   // Free when the application loaded node:worker_threads already (a static import of it is

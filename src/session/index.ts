@@ -7,7 +7,7 @@ import { onFirstUse } from '../lazy/index.js';
 import type { FilterNode } from '../filter/index.js';
 import type { NodeAttachment, NodeSessionOptions } from '../integrations/node/index.js';
 import { markerById, type Marker } from '../marker/index.js';
-import { allocateFlagCell, ensureThreadShared, processState, setFlag } from '../process/state.js';
+import { allocateRecordingCell, ensureThreadShared, privateRecordingCell, processState, recordingCellIndex } from '../process/state.js';
 import type { HubSession } from '../threads/main-hub.js';
 import type { RingsMessage, SessionDescriptor } from '../threads/messages.js';
 import type { Registration } from '../registry/index.js';
@@ -94,8 +94,11 @@ export class Session implements TargetSource, HubSession {
   private readonly filterCallbacks: FilterCallback[] = [];
   /** Made at the first start(): node:crypto is not loaded before something is recorded. */
   private identity: string | null = null;
-  /** The shared cell of the recording switch, read by workers (-1 until shared). */
-  private recordingCell = -1;
+  /**
+   * The recording switch that fire functions read (`[0] === 1`), in this thread and in workers:
+   * a cell of its own until the session is shared with workers, then a cell of the shared ones.
+   */
+  private recordingCell: Int32Array = privateRecordingCell();
   private sharedWithWorkers = false;
   private writer: TraceWriter | null = null;
   private relay: RelaySender | null = null;
@@ -103,7 +106,7 @@ export class Session implements TargetSource, HubSession {
   readonly relayUrl: string | undefined;
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly flushIntervalMs: number;
-  /** Read by every enabled marker (a plain field: no accessor call on the hot path). */
+  /** The session's own view of its switch (recordingCell is what the markers read). */
   private readonly state = { recording: false };
   private closed = false;
   private registered = false;
@@ -229,6 +232,7 @@ export class Session implements TargetSource, HubSession {
     }
     this.state.recording = true;
     this.shareWithWorkers();
+    Atomics.store(this.recordingCell, 0, 1);
     if (this.flushIntervalMs > 0 && this.flushTimer === null) {
       this.flushTimer = setInterval(() => {
         for (const c of this.channelMap.values()) c.flush();
@@ -277,7 +281,7 @@ export class Session implements TargetSource, HubSession {
   stop(): this {
     if (!this.state.recording) return this;
     this.state.recording = false;
-    setFlag(this.recordingCell, false);
+    Atomics.store(this.recordingCell, 0, 0);
     recomputeAll();
     this.detachNode();
     for (const channel of this.channelMap.values()) channel.flush();
@@ -330,7 +334,7 @@ export class Session implements TargetSource, HubSession {
       if (rule === undefined || !rule.on) continue;
       const filters = this.filtersFor(registration, rule);
       if (filters === null) continue;
-      targets.push({ session: this.state, channel, ...filters });
+      targets.push({ recording: this.recordingCell, channel, ...filters });
     }
     return targets;
   }
@@ -417,9 +421,12 @@ export class Session implements TargetSource, HubSession {
     if (this.writer === null) return;
     const hub = hubModule().mainHub();
     if (hub === null) return;
-    if (this.recordingCell < 0) this.recordingCell = allocateFlagCell();
-    if (this.recordingCell < 0) return;
-    setFlag(this.recordingCell, true);
+    // Before the targets are made (start() recomputes after this): they read the shared cell.
+    if (recordingCellIndex(this.recordingCell) < 0) {
+      const shared = allocateRecordingCell();
+      if (shared === null) return;
+      this.recordingCell = shared;
+    }
     if (!this.sharedWithWorkers) {
       this.sharedWithWorkers = true;
       hub.add(this);
@@ -431,7 +438,7 @@ export class Session implements TargetSource, HubSession {
     const { printFilter } = filterModule();
     return {
       uuid: this.uuid,
-      recordingCell: this.recordingCell,
+      recordingCell: recordingCellIndex(this.recordingCell),
       channels: this.channels.map((c, index) => ({ name: c.name, index, subbufSize: c.subbufSize, subbufCount: c.subbufCount, mode: c.mode })),
       rules: this.rules.map((r) => ({
         pattern: r.pattern,
@@ -480,7 +487,7 @@ export class Session implements TargetSource, HubSession {
     if (this.error !== null) return;
     this.error = error;
     this.state.recording = false;
-    setFlag(this.recordingCell, false);
+    Atomics.store(this.recordingCell, 0, 0);
     recomputeAll();
     this.detachNode();
     exitModule().warnNow(error.message, error.code);

@@ -32,7 +32,8 @@ class RemoteSession implements TargetSource {
   private readonly channels: Channel[] = [];
   private rules: Rule[] = [];
   private callbacks = false;
-  private readonly state: { readonly recording: boolean };
+  /** The main thread's cell of the session's recording switch, read by the fire functions. */
+  private readonly recording: Int32Array;
   private readonly post: (message: HubMessage) => void;
   private flushTimer: NodeJS.Timeout | null = null;
   private flushIntervalMs = 0;
@@ -40,9 +41,9 @@ class RemoteSession implements TargetSource {
   constructor(descriptor: SessionDescriptor, post: (message: HubMessage) => void) {
     this.uuid = descriptor.uuid;
     this.post = post;
-    const flags = processState.threads!.flags;
-    const cell = descriptor.recordingCell;
-    this.state = { get recording(): boolean { return flags[cell] === 1; } };
+    // A view of the cell itself, as the main thread's targets have: the fire function is the
+    // same in every thread (no accessor, one typed-array load).
+    this.recording = new Int32Array(processState.threads!.flags.buffer, descriptor.recordingCell * 4, 1);
     const doorbell = new Int32Array(descriptor.doorbell);
     const uuidBytes = uuidToBytes(descriptor.uuid);
     for (const c of descriptor.channels) {
@@ -89,7 +90,7 @@ class RemoteSession implements TargetSource {
         }, { valuesAreArrays: true });
         if (expression === null) continue;
       }
-      targets.push({ session: this.state, channel, expression, accept });
+      targets.push({ recording: this.recording, channel, expression, accept });
     }
     return targets;
   }
@@ -119,7 +120,7 @@ class RemoteSession implements TargetSource {
   }
 
   private tick(): void {
-    if (!this.state.recording) return;
+    if (this.recording[0] !== 1) return;
     this.flush();
     const ts = clockNowNs();
     const idle: { index: number; packets: number }[] = [];

@@ -97,3 +97,23 @@ test('a terminated worker: what it left in its open sub-buffer is counted as dis
   assert.equal(stream.events, 0);
   assert.equal(stream.discarded, 20_000);
 });
+
+test('a busy worker sees tracing.enabled and session.stop() of the main thread at its next event; its targets are the main thread\'s', () => {
+  const dir = trace('workers-switch');
+  const child = spawnSync(process.execPath, [join(repoRoot, 'test', 'threads', 'fixtures', 'switch-app.mjs'), dir], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(child.status, 0, child.stderr);
+  const { shapes } = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { shapes: { main: unknown[]; worker: unknown[] } };
+  // The fire function is the same in both threads and reads the same kind of object: a data
+  // property holding a one-cell shared Int32Array (no accessor call on the enabled path).
+  const expected = [{ keys: ['recording', 'channel', 'expression', 'accept'], recording: 'shared Int32 cell' }];
+  assert.deepEqual(shapes.main, expected);
+  assert.deepEqual(shapes.worker, expected);
+  const all = bt2dump(dir);
+  assert.equal(all.error, undefined, all.error);
+  const perPhase = [0, 0, 0, 0];
+  for (const event of all.events) if (event.name === 'switch:w') perPhase[Number(plain(event.fields.phase)) - 1]++;
+  assert.equal(all.discarded.reduce((sum, n) => sum + n, 0), 0);
+  // 1: on; 2: tracing.enabled = false; 3: true again; 4: session stopped. The worker fired each
+  // phase after it saw the main thread's step, without yielding in between.
+  assert.deepEqual(perPhase, [5000, 0, 5000, 0]);
+});
