@@ -18,7 +18,7 @@
  * CPU times show how much of the wall time a thread actually ran.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +61,30 @@ function threadCpuNs(): number {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * CPU of the sessions' drainer threads, found by their OS thread name (Node 24+ names a Worker's
+ * thread; NaN where it does not). 10 ms ticks.
+ */
+function drainerCpuNs(): number {
+  let total = 0;
+  let found = false;
+  try {
+    for (const task of readdirSync('/proc/self/task')) {
+      let comm: string;
+      let stat: string;
+      try {
+        comm = readFileSync(`/proc/self/task/${task}/comm`, 'utf8');
+        if (!comm.startsWith('tracemark-drain')) continue;
+        stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      } catch { continue; }
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += ((Number(fields[11]) + Number(fields[12])) * 1e9) / CLOCK_TICKS_PER_S;
+      found = true;
+    }
+  } catch { /* not Linux */ }
+  return found ? total : NaN;
 }
 
 function processCpuNs(): number {
@@ -196,13 +220,15 @@ function lostIn(dir: string): number {
 }
 
 /** One throughput case: `threads` workers (0: the main thread alone) x EVENTS each. */
-interface Case { perThread: number[]; perCpuSecond: number[]; cpuShare: number[]; otherCpuNs: number; wallNs: number; lost: number }
+interface Case { perThread: number[]; perCpuSecond: number[]; cpuShare: number[]; otherCpuNs: number; drainerNsPerEvent: number; wallNs: number; lost: number }
 
 async function throughput(threads: number, plain: boolean): Promise<Case> {
   const base = mkdtempSync(join(tmpdir(), 'tracemark-bench-workers-'));
   try {
     const session = new Session({ output: join(base, 'trace') });
     session.enable('bench:w').start();
+    // The drainer thread's start-up (its isolate, its modules) is not per-event work.
+    const drainerAtStart = drainerCpuNs();
     let runs: Timed[];
     const processCpu = processCpuNs();
     const start = process.hrtime.bigint();
@@ -220,6 +246,8 @@ async function throughput(threads: number, plain: boolean): Promise<Case> {
       runs = await Promise.all(results);
       await Promise.all(exited);
     }
+    // Before close(): the drainer thread ends with it (its last few packets are not counted).
+    const drainerNs = drainerCpuNs() - drainerAtStart;
     await session.close();
     const wallNs = Number(process.hrtime.bigint() - start);
     // The firing threads' CPU, and the rest: the drainer, V8's threads, this thread waiting
@@ -231,6 +259,7 @@ async function throughput(threads: number, plain: boolean): Promise<Case> {
       perCpuSecond: runs.map((r) => EVENTS / (r.cpuNs / 1e9)),
       cpuShare: runs.map((r) => r.cpuNs / r.wallNs),
       otherCpuNs,
+      drainerNsPerEvent: drainerNs / (EVENTS * Math.max(1, threads)),
       wallNs,
       lost: plain ? 0 : lostIn(join(base, 'trace')),
     };
@@ -323,11 +352,16 @@ async function main(): Promise<void> {
   const ratio = (index: number, key: 'perThread' | 'perCpuSecond'): number =>
     median(cases[index].map((c, round) => median(c[key]) / cases[index >= 3 ? 3 : 0][round][key][0]));
   console.log(`\n### Throughput: ${EVENTS / 1e6}M events per thread into one session of the main thread (disk, default buffers), ${ROUNDS} paired rounds, medians`);
-  console.log('| case | events/s per thread (wall) | ratio to the main thread alone (wall) | events per CPU-second of the thread | ratio (CPU) | target | CPU of a firing thread / its wall time | rest of the process CPU per case (drainer, V8 threads, the main thread when it waits) | events lost, all rounds |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('| case | events/s per thread (wall) | ratio to the main thread alone (wall) | events per CPU-second of the thread | ratio (CPU) | target | CPU of a firing thread / its wall time | rest of the process CPU per case (drainer, V8 threads, the main thread when it waits) | of which the drainer thread, ns per event | events lost, all rounds |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  const drainer = (all: Case[]): string => {
+    const values = all.map((c) => c.drainerNsPerEvent).filter((v) => !Number.isNaN(v));
+    return values.length === 0 ? 'n/a (thread names: Node 24+)' : median(values).toFixed(2);
+  };
   const row = (label: string, i: number, target: string, lost: string): void => {
     const all = cases[i];
-    console.log(`| ${label} | ${fmtRate(median(all.flatMap((c) => c.perThread)))} | ${ratio(i, 'perThread').toFixed(2)} | ${fmtRate(median(all.flatMap((c) => c.perCpuSecond)))} | ${ratio(i, 'perCpuSecond').toFixed(2)} | ${target} | ${pct(median(all.flatMap((c) => c.cpuShare)))} | ${(median(all.map((c) => c.otherCpuNs)) / 1e6).toFixed(0)} ms | ${lost} |`);
+    const plainRow = i >= 3;
+    console.log(`| ${label} | ${fmtRate(median(all.flatMap((c) => c.perThread)))} | ${ratio(i, 'perThread').toFixed(2)} | ${fmtRate(median(all.flatMap((c) => c.perCpuSecond)))} | ${ratio(i, 'perCpuSecond').toFixed(2)} | ${target} | ${pct(median(all.flatMap((c) => c.cpuShare)))} | ${(median(all.map((c) => c.otherCpuNs)) / 1e6).toFixed(0)} ms | ${plainRow ? '' : drainer(all)} | ${lost} |`);
   };
   for (let i = 0; i < 3; i++) {
     const lost = cases[i].reduce((sum, c) => sum + c.lost, 0);

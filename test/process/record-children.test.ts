@@ -83,6 +83,28 @@ describe('record -- any command: one trace for every Node.js process', () => {
     assert.match(run.stderr, /node tree\.mjs 2\n/);
   });
 
+  test('worker threads of every process: record -- node app that starts workers and forks a child that does too', () => {
+    const out = join(tmp.path, 'workers-tree');
+    const run = tracemark(['record', '-q', '-e', 'app:*', '-o', out, '--', 'node', join(FIXTURES, 'workers-tree.mjs')], { env: ENV, timeoutMs: 60_000 });
+    assert.equal(run.status, 0, run.stderr);
+    const subs = readdirSync(out);
+    assert.equal(subs.length, 2, subs.join(' '));
+    for (const sub of subs) {
+      const dir = join(out, sub);
+      // One stream per worker, named after its thread id; each holds that worker's 1000 events.
+      const workerStreams = readdirSync(dir).map((f) => /^default_(\d+)$/.exec(f)).filter((m) => m !== null && m[1] !== '0').map((m) => Number(m![1]));
+      assert.equal(workerStreams.length, 2, readdirSync(dir).join(' '));
+      const dump = bt2dump(dir);
+      assert.equal(dump.warnings, '');
+      const byTid = new Map<number, number>();
+      for (const event of dump.events) byTid.set(Number(plain(event.fields.tid)), (byTid.get(Number(plain(event.fields.tid))) ?? 0) + 1);
+      assert.deepEqual([...byTid.keys()].sort((a, b) => a - b), workerStreams.sort((a, b) => a - b));
+      for (const count of byTid.values()) assert.equal(count, 1000);
+    }
+    const check = ctfcheck(out, ['--expect-events', '4000', '--expect-classes', 'app:w=4000']);
+    assert.equal(check.status, 0, check.stdout + check.stderr);
+  });
+
   test('--filter and --overwrite apply to every process: each keeps its own flight recorder and writes it at its exit', () => {
     const out = join(tmp.path, 'tree-overwrite');
     const run = tracemark(['record', '-q', '--overwrite', '-e', 'app:*', '--filter', 'depth >= 1', '-o', out, '--', 'node', join(FIXTURES, 'tree.mjs')], { env: ENV, timeoutMs: 60_000 });
