@@ -117,3 +117,20 @@ test('a busy worker sees tracing.enabled and session.stop() of the main thread a
   // phase after it saw the main thread's step, without yielding in between.
   assert.deepEqual(perPhase, [5000, 0, 5000, 0]);
 });
+
+test('filters in a worker: an expression is compiled there for its fields and $ctx.vtid; a filter function cannot run there and its events are counted as filtered', () => {
+  const dir = trace('workers-filter');
+  const child = spawnSync(process.execPath, [join(repoRoot, 'test', 'threads', 'fixtures', 'filter-app.mjs'), dir], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(child.status, 0, child.stderr);
+  const { vtid, workerFiltered } = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { vtid: number; workerFiltered: number };
+  const streams = perStream(dir);
+  // Main thread: `$ctx.vtid == <worker>` is false there (0), the function keeps i < 10.
+  assert.deepEqual([...streams.get(0)!.names], ['flt:fn']);
+  assert.equal(streams.get(0)!.events, 10);
+  // The worker: the expression keeps i >= 600 (400 events); the function's 1000 are dropped.
+  assert.deepEqual([...streams.get(vtid)!.names], ['flt:expr']);
+  assert.equal(streams.get(vtid)!.events, 400);
+  assert.equal(streams.get(vtid)!.discarded, 0);
+  // Counted in the worker: 600 rejected by the expression, 1000 for the function it cannot run.
+  assert.equal(workerFiltered, 1600);
+});
