@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -55,6 +55,29 @@ function liveViewer(relay: Relayd, name: string, timeoutMs = 45_000): Running {
   const timer = setTimeout(() => viewer.child.kill('SIGKILL'), timeoutMs);
   void viewer.exited.then(() => clearTimeout(timer));
   return viewer;
+}
+
+/** This process's TCP sockets in LISTEN state and its UDP sockets, from /proc (inode and local address). */
+function listeningInetSockets(): Set<string> {
+  const mine = new Set<string>();
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (m !== null) mine.add(m[1]);
+    } catch { /* closed meanwhile */ }
+  }
+  const found = new Set<string>();
+  for (const table of ['tcp', 'tcp6', 'udp', 'udp6']) {
+    let text = '';
+    try { text = readFileSync(`/proc/net/${table}`, 'utf8'); } catch { continue; }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 10 || !mine.has(cols[9])) continue;
+      if (table.startsWith('tcp') && cols[3] !== '0A') continue; // 0A: LISTEN
+      found.add(`${table} ${cols[1]} inode ${cols[9]}`);
+    }
+  }
+  return found;
 }
 
 function workerTicks(text: string): { i: number; label: string }[] {
@@ -273,11 +296,15 @@ describe('streaming to lttng-relayd', { skip, timeout: 240_000 }, () => {
     const name = uniqueName('api');
     const session = new Session({ relay: relay.url, name });
     // Not node:* (docs/node.md): the idle wait below would record event-loop samples.
+    const listeningBefore = listeningInetSockets();
     session.enable('*').disable('node:*').start();
     const late = marker(`relay_api_${randomBytes(3).toString('hex')}:late`, 'value %d text %s');
     for (let i = 0; i < 50; i++) late(-i, `t${i}`);
     // Idle for a few packet-close ticks: live beacons tell viewers the stream has nothing new.
     await new Promise((resolve) => setTimeout(resolve, 2000));
+    // The sender only connects out: no TCP socket of this process listens, no UDP socket is bound,
+    // beyond those it had before (docs/relay.md, "Security").
+    assert.deepEqual([...listeningInetSockets()].filter((s) => !listeningBefore.has(s)), [], 'no listening network socket while streaming');
     await session.close();
     const stats = session.stats();
     assert.ok((stats.relay?.beacons ?? 0) >= 1, `beacons: ${JSON.stringify(stats.relay)}`);
