@@ -24,6 +24,7 @@ import { FAULT_TEXT_BYTES, readFault } from './fault.js';
 import { eventBlock, metadataHead, metadataPacket, uuidToBytes } from './metadata.js';
 import { FOREIGN_RINGS_CELL, syncMetadata, type MetadataTarget } from './metadata-sync.js';
 import { processState } from '../process/state.js';
+import { startOwnWorker } from '../threads/own-worker.js';
 
 export interface TraceWriterOptions {
   /** Trace directory; without it the packets go to `sink` only. */
@@ -348,7 +349,7 @@ export class TraceWriter {
     const ports = new MessageChannel();
     this.drainerPort = ports.port1;
     const target = this.metadataTarget;
-    const worker = new Worker(new URL('./drainer-worker.js', import.meta.url), {
+    const worker = startOwnWorker(new URL('./drainer-worker.js', import.meta.url), {
       // Not the application's --import/--require preloads (tracemark's own among them).
       execArgv: [],
       // The OS thread's name on Node 24+ (`tracemark-drain` in /proc, top -H): its CPU can be told apart.

@@ -18,6 +18,7 @@ import { CLOCK_ORIGIN_EPOCH_NS, clockNowNs } from '../ring/clock.js';
 import type { ProducerConfig } from './producer.js';
 import { SENDER_STATE, SENDER_STATUS, type SenderMessage } from './sender-status.js';
 import { parseRelayUrl, type RelayAddress } from './url.js';
+import { startOwnWorker } from '../threads/own-worker.js';
 
 export interface RelaySenderOptions {
   url: string;
@@ -113,7 +114,7 @@ export class RelaySender {
       backoffMinMs: 100,
       backoffMaxMs: 5000,
     };
-    const worker = new Worker(new URL('./sender-worker.js', import.meta.url), {
+    const worker = startOwnWorker(new URL('./sender-worker.js', import.meta.url), {
       execArgv: [],
       workerData: {
         config,

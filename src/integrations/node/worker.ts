@@ -4,6 +4,7 @@
  */
 import dc from 'node:diagnostics_channel';
 import { marker } from '../../marker/index.js';
+import { creatingOwnWorker } from '../../threads/own-worker.js';
 import { nextId, num, tagNumber, type NodeSource, type Tagged } from './source.js';
 
 const CHANNEL = 'worker_threads';
@@ -33,6 +34,8 @@ function onExit(this: WorkerLike, code: unknown): void {
 
 
 function onWorker(message: unknown): void {
+  // Tracemark's own drainer or relay sender: never recorded.
+  if (creatingOwnWorker()) return;
   const { worker } = message as { worker: WorkerLike };
   const id = nextId();
   const threadId = num(worker.threadId);
