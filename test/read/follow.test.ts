@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -124,6 +124,38 @@ describe('TraceFollower losses and late metadata', () => {
       }
     });
   }
+
+  it('--tracefile-count wrap-around: the oldest file removed and created again under its name is read as the next file', () => {
+    const { dir, done } = scratchDir();
+    try {
+      const to = join(dir, 'trace');
+      mkdirSync(to, { recursive: true });
+      let clock = 0;
+      const got: DiscardedInfo[] = [];
+      const follower = new TraceFollower(to, { now: () => clock, quietMs: 1000, onDiscarded: (d) => got.push(d) });
+      for (const f of ['metadata', 'chan_1_0', 'chan_0_0', 'chan_0_1']) cpSync(join(rotated, f), join(to, f));
+      const events = [...follower.poll()];
+      // As LTTng with --tracefile-count 2: chan_0_0 goes, and the third file takes its name.
+      unlinkSync(join(to, 'chan_0_0'));
+      events.push(...follower.poll());
+      const third = readFileSync(join(rotated, 'chan_0_2'));
+      for (let at = 0; at < third.length; at += 200) {
+        appendFileSync(join(to, 'chan_0_0'), third.subarray(at, Math.min(third.length, at + 200)));
+        events.push(...follower.poll());
+        assert.equal(follower.damage, undefined, 'a packet written halfway is not damage');
+      }
+      clock += 5000;
+      events.push(...follower.poll(), ...follower.drain());
+      follower.close();
+      const text = (list: readonly TraceEvent[]): string[] => list.map((e) => formatEvent(e)).sort();
+      assert.deepEqual(text(events), text(readAllSync(readTraceSync(rotated)).events));
+      // The same losses as reading the three files, each once (the third file's are reported under its new name).
+      const unnamed = (list: readonly DiscardedInfo[]): string[] => lossKeys(list.map((d) => ({ ...d, stream: d.stream.startsWith('chan_0_') ? 'chan_0' : d.stream })));
+      assert.deepEqual(unnamed(got), unnamed(wanted));
+    } finally {
+      done();
+    }
+  });
 
   /** gm-text-compact with its metadata cut before the event class declared last (used mid-stream). */
   function lateMetadataCopy(to: string): { head: string; tail: string } {

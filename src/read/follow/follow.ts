@@ -13,6 +13,9 @@
  * - Tracefile rotation (one stream in several files, same stream class and stream_instance_id):
  *   a file's losses are counted from the last packet of the file before it, as without following,
  *   so a loss at a file boundary is reported once. A new file is read once its first packet is whole.
+ *   With --tracefile-count, LTTng removes the oldest file and creates a new one under its name:
+ *   the old file is read to its end from the handle held open, then let go; the new one is a
+ *   stream file of its own, chained like any other.
  * - Order: every stream keeps its decoded events until they are ready. An event is ready once
  *   every stream that is still active has read past its time (each stream's events come in
  *   time order), so that events are printed in time order across streams. A stream that has
@@ -70,6 +73,8 @@ interface FollowedStream {
   linked: boolean;
   /** When the reader began to wait for an event class (ms), or undefined. */
   waitingSinceMs: number | undefined;
+  /** Its path names a new file now: it is read to its end, then dropped. */
+  replaced: boolean;
 }
 
 /** Events one stream may hold back: memory stays bounded however much the files hold. */
@@ -92,7 +97,9 @@ export class TraceFollower {
   private readonly byRel = new Map<string, FollowedStream>();
   private readonly quietMs: number;
   private readonly now: () => number;
+  /** The hooks every stream's reader gets (onPacket is wrapped per stream). */
   private readonly hooks: StreamHooks;
+  private readonly onPacket: StreamHooks['onPacket'];
   private closed = false;
 
   constructor(private readonly dir: string, options: FollowOptions = {}) {
@@ -102,12 +109,8 @@ export class TraceFollower {
     this.hooks = {
       ...(onDiscarded === undefined ? {} : { onDiscarded }),
       ...(onWarning === undefined ? {} : { onWarning }),
-      onPacket: (info) => {
-        const stream = this.byRel.get(info.stream);
-        if (stream !== undefined && info.endNs !== undefined) stream.packetEndNs = info.endNs;
-        onPacket?.(info);
-      },
     };
+    this.onPacket = onPacket;
   }
 
   /** The damage that ended streams so far (the first of them, in discovery order), if any. */
@@ -135,7 +138,9 @@ export class TraceFollower {
       if (horizon === undefined || known < horizon) horizon = known;
     }
     if (blocked) return [];
-    return this.take(horizon);
+    const ready = this.take(horizon);
+    this.dropFinished();
+    return ready;
   }
 
   /** Some stream has more to read now: poll again without waiting. */
@@ -183,19 +188,51 @@ export class TraceFollower {
       this.loadMetadata(trace);
       if (trace.compiled === undefined) continue;
       for (const file of location.streams) {
-        if (this.byRel.has(file.rel)) continue;
+        const known = this.byRel.get(file.rel);
+        if (known !== undefined) {
+          if (!this.isReplaced(known, file.path)) continue;
+          known.replaced = true;
+          this.byRel.delete(file.rel);
+        }
         let source: SyncFileSource;
         try {
           source = SyncFileSource.open(file.path);
         } catch {
           continue;
         }
-        const reader = new StreamReader(trace.compiled, file.rel, join(this.dir, file.rel), source.size, this.hooks);
-        reader.follow = true;
-        const stream: FollowedStream = { rel: file.rel, reader, source, trace, pending: [], lastEventNs: undefined, packetEndNs: undefined, caughtUp: false, lastGrowthMs: this.now(), sizeBytes: source.size, first: undefined, linked: false, waitingSinceMs: undefined };
+        const stream = { rel: file.rel, source, trace, pending: [], lastEventNs: undefined, packetEndNs: undefined, caughtUp: false, lastGrowthMs: this.now(), sizeBytes: source.size, first: undefined, linked: false, waitingSinceMs: undefined, replaced: false } as Omit<FollowedStream, 'reader'> as FollowedStream;
+        const hooks: StreamHooks = {
+          ...this.hooks,
+          onPacket: (info) => {
+            if (info.endNs !== undefined) stream.packetEndNs = info.endNs;
+            this.onPacket?.(info);
+          },
+        };
+        (stream as { reader: StreamReader }).reader = new StreamReader(trace.compiled, file.rel, join(this.dir, file.rel), source.size, hooks);
+        stream.reader.follow = true;
         this.byRel.set(file.rel, stream);
         this.streams.push(stream);
       }
+    }
+  }
+
+  /** The path now names another file than the one the stream holds open (LTTng recreated it). */
+  private isReplaced(stream: FollowedStream, path: string): boolean {
+    try {
+      return statSync(path).ino !== stream.source.inode();
+    } catch {
+      return false; // removed and not created again yet: the next poll looks again
+    }
+  }
+
+  /** Replaced files read to their end, with nothing held back, once their successor is chained. */
+  private dropFinished(): void {
+    for (let i = this.streams.length - 1; i >= 0; i--) {
+      const s = this.streams[i];
+      if (!s.replaced || s.pending.length > 0 || !(s.caughtUp || s.reader.error !== undefined)) continue;
+      if (this.byRel.get(s.rel)?.linked === false) continue;
+      s.source.close();
+      this.streams.splice(i, 1);
     }
   }
 
@@ -301,7 +338,8 @@ export class TraceFollower {
     let found: PacketInfo | undefined;
     let source: SyncFileSource | undefined;
     try {
-      source = SyncFileSource.open(stream.source.path);
+      // The stream's own open file (its path may name a newer one by now), read apart.
+      source = stream.source.share();
       const reader = new StreamReader(compiled, stream.rel, stream.reader.file, source.size, {
         onPacket(info) {
           if (!firstOnly || found === undefined) found = info;

@@ -39,6 +39,8 @@ abstract class WindowBuffer {
 
 export class SyncFileSource extends WindowBuffer {
   private fd: number | undefined;
+  /** False for a second reader of another source's file handle (`share`): close leaves it open. */
+  private ownsFd = true;
 
   static open(path: string, chunkBytes = DEFAULT_CHUNK_BYTES): SyncFileSource {
     let fd: number | undefined;
@@ -50,6 +52,26 @@ export class SyncFileSource extends WindowBuffer {
     } catch (error) {
       if (fd !== undefined) closeSync(fd);
       throw ioError(path, error);
+    }
+  }
+
+  /**
+   * Another source on the same open file, with a window of its own: it reads the file this
+   * source opened even after its path was removed or given to a new file.
+   */
+  share(chunkBytes = DEFAULT_CHUNK_BYTES): SyncFileSource {
+    const source = new SyncFileSource(this.path, this.currentSize(), chunkBytes);
+    source.fd = this.fd;
+    source.ownsFd = false;
+    return source;
+  }
+
+  /** The open file's inode: a path that names another inode now names a new file. */
+  inode(): number {
+    try {
+      return fstatSync(this.fd as number).ino;
+    } catch (error) {
+      throw ioError(this.path, error);
     }
   }
 
@@ -88,7 +110,7 @@ export class SyncFileSource extends WindowBuffer {
   }
 
   close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
+    if (this.fd !== undefined && this.ownsFd) closeSync(this.fd);
     this.fd = undefined;
   }
 }
