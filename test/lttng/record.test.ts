@@ -6,9 +6,11 @@
 // session daemon; TRACEMARK_TEST_LTTNG_HOME selects a running one).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { HAVE_BT2 } from '../read/support/bt2.js';
 import { compare } from './compare.js';
 import { buildApp, lttngUnavailable, runApp, sessionName, startLttng, type Lttng } from './support.js';
@@ -17,6 +19,8 @@ import { buildApp, lttngUnavailable, runApp, sessionName, startLttng, type Lttng
 function filesUnder(dir: string, prefix = ''): string[] {
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? filesUnder(join(dir, n), `${prefix}${n}/`) : [`${prefix}${n}`]));
 }
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 const unavailable = lttngUnavailable() ?? (HAVE_BT2 ? undefined : 'python3-bt2 is not installed');
 
@@ -99,6 +103,43 @@ describe('real LTTng-UST traces: tracemark reads what babeltrace2 reads', { skip
     }
     const { events } = compare(out);
     assert.ok(events > 0);
+  });
+
+  it('print --follow while LTTng writes a local session: every event and loss, as print reads the finished trace', { timeout: 180_000 }, async () => {
+    const name = sessionName();
+    const out = join(work, name);
+    // Started before the session exists: DIR holds no trace yet, the follower waits for it.
+    const follower = spawn(process.execPath, [CLI, 'print', '--follow', '--json', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let followed = '';
+    let followerErr = '';
+    follower.stdout.setEncoding('utf8').on('data', (chunk: string) => { followed += chunk; });
+    follower.stderr.setEncoding('utf8').on('data', (chunk: string) => { followerErr += chunk; });
+    const exited = new Promise<number | null>((resolve) => follower.once('exit', (code) => resolve(code)));
+    try {
+      lttng.run(['create', name, `--output=${out}`]);
+      try {
+        // Small sub-buffers and a switch timer: packets reach the files while the app runs, some events are lost.
+        lttng.run(['enable-channel', '-u', '-s', name, 'ch0', '--subbuf-size=4096', '--num-subbuf=4', '--switch-timer=100000']);
+        lttng.run(['enable-event', '-u', '-s', name, '-c', 'ch0', 'tmtest:*']);
+        lttng.run(['add-context', '-u', '-s', name, '-c', 'ch0', '-t', 'vpid', '-t', 'vtid']);
+        lttng.run(['start', name]);
+        runApp(lttng, app, ['3000', '20000']);
+        lttng.run(['stop', name]);
+      } finally {
+        lttng.run(['destroy', name]);
+      }
+      const printed = spawnSync(process.execPath, [CLI, 'print', '--json', '-q', out], { encoding: 'utf8', maxBuffer: 1 << 28 });
+      assert.equal(printed.status, 0, printed.stderr);
+      const wanted = printed.stdout.trimEnd().split('\n').sort();
+      assert.ok(wanted.length >= 100, `the finished trace holds ${wanted.length} records`);
+      const lines = (): string[] => followed.split('\n').filter((l, i, all) => i < all.length - 1 && l !== '');
+      for (const deadline = Date.now() + 60_000; lines().length < wanted.length && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 100));
+      follower.kill('SIGINT');
+      assert.equal(await exited, 0, followerErr);
+      assert.deepEqual(lines().sort(), wanted, 'the followed records are those of the finished trace');
+    } finally {
+      follower.kill('SIGKILL');
+    }
   });
 
   it('session rotation (lttng rotate while the app runs): every chunk', () => {
