@@ -114,6 +114,16 @@ export class ProtoWriter {
     return this;
   }
 
+  /** A bytes field. */
+  lengthDelimited(field: number, value: Uint8Array): this {
+    this.tag(field, WIRE_LEN);
+    this.rawVarint(value.length);
+    this.room(value.length);
+    this.bytes.set(value, this.length);
+    this.length += value.length;
+    return this;
+  }
+
   message(field: number, sub: ProtoWriter): this {
     this.tag(field, WIRE_LEN);
     this.rawVarint(sub.length);

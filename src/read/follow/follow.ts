@@ -200,16 +200,18 @@ export class TraceFollower {
         } catch {
           continue;
         }
-        const stream = { rel: file.rel, source, trace, pending: [], lastEventNs: undefined, packetEndNs: undefined, caughtUp: false, lastGrowthMs: this.now(), sizeBytes: source.size, first: undefined, linked: false, waitingSinceMs: undefined, replaced: false } as Omit<FollowedStream, 'reader'> as FollowedStream;
+        // The reader reports its packets' ends to its own stream (a replaced file shares the name).
+        let stream: FollowedStream | undefined;
         const hooks: StreamHooks = {
           ...this.hooks,
           onPacket: (info) => {
-            if (info.endNs !== undefined) stream.packetEndNs = info.endNs;
+            if (stream !== undefined && info.endNs !== undefined) stream.packetEndNs = info.endNs;
             this.onPacket?.(info);
           },
         };
-        (stream as { reader: StreamReader }).reader = new StreamReader(trace.compiled, file.rel, join(this.dir, file.rel), source.size, hooks);
-        stream.reader.follow = true;
+        const reader = new StreamReader(trace.compiled, file.rel, join(this.dir, file.rel), source.size, hooks);
+        reader.follow = true;
+        stream = { rel: file.rel, reader, source, trace, pending: [], lastEventNs: undefined, packetEndNs: undefined, caughtUp: false, lastGrowthMs: this.now(), sizeBytes: source.size, first: undefined, linked: false, waitingSinceMs: undefined, replaced: false };
         this.byRel.set(file.rel, stream);
         this.streams.push(stream);
       }
