@@ -2,6 +2,7 @@
  * Every value type written to a CTF trace and read back by the real babeltrace2, exactly.
  */
 import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
 import { marker, Session } from '../../src/index.js';
 import { bt2dump, ctfcheck, plain, trace } from './helpers.js';
@@ -126,22 +127,37 @@ test('blobs: empty, small and 1 MiB', async () => {
   });
 });
 
-test('timestamps: wall-clock nanoseconds, non-decreasing, equal to session.events()', async () => {
+test('timestamps: wall-clock nanoseconds, non-decreasing, equal to session.events()', async (t) => {
   const dir = trace('time');
   const session = new Session({ output: dir });
   session.enable('ctfv:ints');
   session.start();
-  const before = BigInt(Date.now()) * 1_000_000n;
+  // The trace maps its monotonic clock to the epoch once per process, through
+  // performance.timeOrigin, as LTTng does at session start. A step of the system clock since
+  // then (NTP on a fresh CI machine) moves Date.now() but not the trace: measure that step and
+  // compare with both wall clocks.
+  const performanceEpochNs = (): bigint => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
+  const stepNs = (): bigint => BigInt(Date.now()) * 1_000_000n - performanceEpochNs();
+  const stepBeforeNs = stepNs();
+  const before = performanceEpochNs();
   for (let i = 0; i < 100; i++) ints(i, i, i, i, i, i, i);
   await new Promise((resolve) => setTimeout(resolve, 200)); // a gap beyond 2^27 ns: extended header
   ints(1, 1, 1, 1, 1, 1, 1);
   const held = session.events().map((e) => e.timestamp);
-  const afterNs = BigInt(Date.now()) * 1_000_000n;
+  const after = performanceEpochNs();
+  const stepAfterNs = stepNs();
   await session.close();
   const dump = bt2dump(dir);
   const read = dump.events.map((e) => BigInt(e.ns));
   assert.deepEqual(read, held);
-  assert.ok(read[0] >= before - 5_000_000n && read[read.length - 1] <= afterNs + 5_000_000n, 'times are wall-clock');
+  assert.ok(read[0] >= before - 1_000_000n && read[read.length - 1] <= after + 1_000_000n, 'times are timeOrigin + performance.now()');
+  const abs = (n: bigint): bigint => (n < 0n ? -n : n);
+  const stepMaxNs = abs(stepBeforeNs) > abs(stepAfterNs) ? abs(stepBeforeNs) : abs(stepAfterNs);
+  if (stepMaxNs > 5_000_000n) t.diagnostic(`the system clock moved ${stepMaxNs / 1000n} us from performance.timeOrigin since start`);
+  const slackNs = 5_000_000n + stepMaxNs;
+  const wallBefore = before + stepBeforeNs;
+  const wallAfter = after + stepAfterNs;
+  assert.ok(read[0] >= wallBefore - slackNs && read[read.length - 1] <= wallAfter + slackNs, 'times are wall-clock (Date.now())');
   for (let i = 1; i < read.length; i++) assert.ok(read[i] >= read[i - 1]);
   assert.ok(read[100] - read[99] >= 150_000_000n, 'the 200 ms gap survives the compact header');
 });
