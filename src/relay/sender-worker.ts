@@ -96,24 +96,48 @@ function drainDrainerPort(): void {
   }
 }
 
+/** A stream's end (or the session's) must come after every packet the drainer posted before it. */
+function isEnd(message: SenderMessage | SinkPacketMessage): boolean {
+  return 'type' in message && (message.type === 'close' || message.type === 'endStream');
+}
+
+/** A main-thread message, after what the drainer handed over before it (a stream's last packets before its end). */
+function onMainMessage(message: SenderMessage | SinkPacketMessage): void {
+  if (isEnd(message) || !('type' in message)) drainDrainerPort();
+  handleMain(message);
+}
+
 /** Metadata the main thread posted before the events of a packet: sent before that packet. */
 function drainMainPort(): void {
   for (let m = receiveMessageOnPort(mainPort); m !== undefined; m = receiveMessageOnPort(mainPort)) {
-    handleMain(m.message as SenderMessage);
+    onMainMessage(m.message as SenderMessage);
   }
 }
 
+/**
+ * What the main thread posted before a packet of the drainer arrived, up to a stream's end: that
+ * end was posted after the drainer had handed over the stream's last packet, maybe this one, which
+ * is no longer in the port's queue. Returns the end, for after the packet.
+ */
+function drainMainPortBeforePacket(): SenderMessage | undefined {
+  for (let m = receiveMessageOnPort(mainPort); m !== undefined; m = receiveMessageOnPort(mainPort)) {
+    const message = m.message as SenderMessage;
+    if (isEnd(message)) return message;
+    handleMain(message);
+  }
+  return undefined;
+}
+
 drainerPort.on('message', (message: SinkPacketMessage) => {
-  drainMainPort();
+  const end = drainMainPortBeforePacket();
   enqueue(message);
+  if (end !== undefined) {
+    onMainMessage(end);
+    drainMainPort();
+  }
   publish();
 });
-mainPort.on('message', (message: SenderMessage | SinkPacketMessage) => {
-  // What the drainer handed over before comes first (a stream's last packets before its end).
-  if ('type' in message && (message.type === 'close' || message.type === 'endStream')) drainDrainerPort();
-  else if (!('type' in message)) drainDrainerPort();
-  handleMain(message);
-});
+mainPort.on('message', onMainMessage);
 
 const firstError = await producer.start();
 publish();
