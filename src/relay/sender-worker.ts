@@ -6,6 +6,7 @@
  */
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { METADATA_SINK_INDEX, SINK_BUDGET, type SinkPacketMessage } from '../ctf/packet-sink.js';
+import { PortOrder } from './port-order.js';
 import { RelayProducer, type ProducerConfig } from './producer.js';
 import { SENDER_STATE, SENDER_STATUS, type SenderMessage } from './sender-status.js';
 
@@ -35,7 +36,7 @@ const producer = new RelayProducer(config, {
     publish();
     mainPort.postMessage({ type: 'state', state, detail });
   },
-  sync: () => drainMainPort(),
+  sync: () => order.drainMain(),
 });
 
 function enqueue(message: SinkPacketMessage): void {
@@ -62,7 +63,7 @@ let closing = false;
 async function close(packetsCommitted: readonly number[]): Promise<void> {
   if (closing) return;
   closing = true;
-  drainDrainerPort();
+  order.drainDrainer();
   await producer.close(closeTimeoutMs, packetsCommitted);
   publish();
   Atomics.store(status, SENDER_STATUS.state, SENDER_STATE.closed);
@@ -89,55 +90,20 @@ function handleMain(message: SenderMessage | SinkPacketMessage): void {
   publish();
 }
 
-/** Packets the drainer posted before what the main thread sends now: keeps each stream in order. */
-function drainDrainerPort(): void {
-  for (let m = receiveMessageOnPort(drainerPort); m !== undefined; m = receiveMessageOnPort(drainerPort)) {
-    enqueue(m.message as SinkPacketMessage);
-  }
-}
-
-/** A stream's end (or the session's) must come after every packet the drainer posted before it. */
-function isEnd(message: SenderMessage | SinkPacketMessage): boolean {
-  return 'type' in message && (message.type === 'close' || message.type === 'endStream');
-}
-
-/** A main-thread message, after what the drainer handed over before it (a stream's last packets before its end). */
-function onMainMessage(message: SenderMessage | SinkPacketMessage): void {
-  if (isEnd(message) || !('type' in message)) drainDrainerPort();
-  handleMain(message);
-}
-
-/** Metadata the main thread posted before the events of a packet: sent before that packet. */
-function drainMainPort(): void {
-  for (let m = receiveMessageOnPort(mainPort); m !== undefined; m = receiveMessageOnPort(mainPort)) {
-    onMainMessage(m.message as SenderMessage);
-  }
-}
-
-/**
- * What the main thread posted before a packet of the drainer arrived, up to a stream's end: that
- * end was posted after the drainer had handed over the stream's last packet, maybe this one, which
- * is no longer in the port's queue. Returns the end, for after the packet.
- */
-function drainMainPortBeforePacket(): SenderMessage | undefined {
-  for (let m = receiveMessageOnPort(mainPort); m !== undefined; m = receiveMessageOnPort(mainPort)) {
-    const message = m.message as SenderMessage;
-    if (isEnd(message)) return message;
-    handleMain(message);
-  }
-  return undefined;
-}
+const order = new PortOrder<SinkPacketMessage, SenderMessage>({
+  receiveMain: () => receiveMessageOnPort(mainPort)?.message as SinkPacketMessage | SenderMessage | undefined,
+  receiveDrainer: () => receiveMessageOnPort(drainerPort)?.message as SinkPacketMessage | undefined,
+  isPacket: (message): message is SinkPacketMessage => !('type' in message),
+  isEnd: (message) => message.type === 'close' || message.type === 'endStream',
+  handleMain,
+  enqueue,
+});
 
 drainerPort.on('message', (message: SinkPacketMessage) => {
-  const end = drainMainPortBeforePacket();
-  enqueue(message);
-  if (end !== undefined) {
-    onMainMessage(end);
-    drainMainPort();
-  }
+  order.onDrainerPacket(message);
   publish();
 });
-mainPort.on('message', onMainMessage);
+mainPort.on('message', (message: SinkPacketMessage | SenderMessage) => order.onMainMessage(message));
 
 const firstError = await producer.start();
 publish();
