@@ -51,7 +51,7 @@ export class PortOrder<Packet, Message> {
   /** A drainer packet's event: the main thread's earlier messages first, up to an end, which goes after it. */
   onDrainerPacket(packet: Packet): void {
     const { hooks } = this;
-    let end: Packet | Message | undefined;
+    let end: Message | undefined;
     for (let message = hooks.receiveMain(); message !== undefined; message = hooks.receiveMain()) {
       if (!hooks.isPacket(message) && hooks.isEnd(message)) {
         end = message;
