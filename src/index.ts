@@ -8,12 +8,13 @@
  */
 export { marker, type Marker } from './marker/index.js';
 export { registry, type Registration } from './registry/index.js';
-export { tracing, type TracingStats } from './chain/tracing.js';
-export { Session, type SessionOptions, type EnableOptions, type FilterCallback, type SessionStats } from './session/index.js';
-export { Channel, CHANNEL_DEFAULTS, type ChannelOptions, type ChannelMode, type ChannelStats } from './ring/channel.js';
+export { tracing, type TracingStats } from './chain/enable.js';
+export type { SessionOptions, EnableOptions, FilterCallback, SessionStats } from './session/index.js';
+export { Session, Channel, CHANNEL_DEFAULTS } from './lazy/index.js';
+export type { ChannelOptions, ChannelMode, ChannelStats } from './ring/channel.js';
 export { TracemarkError, type TracemarkErrorCode } from './errors/index.js';
 export type { FieldInfo } from './format/parse.js';
-export type { FieldType } from './format/specs.js';
+export type { FieldType } from './format/parse.js';
 export type { FormatArgs, SpecArg } from './format/types.js';
 export type { TraceEvent } from './read/decode/event.js';
 export {
@@ -37,6 +38,6 @@ import { inWorkerThread } from './process/state.js';
 import { onFirstUse } from './lazy/index.js';
 if (inWorkerThread) {
   try {
-    onFirstUse<typeof import('./threads/worker-side.js')>(import.meta.url, './threads/worker-side.js')().startWorkerSide();
+    onFirstUse<typeof import('./threads/worker-side.js')>('threads/worker-side.js')().startWorkerSide();
   } catch { /* this worker then records into its own sessions only */ }
 }

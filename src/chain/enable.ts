@@ -2,17 +2,95 @@
  * Decides, for every marker, whether it is on and where it writes: the first link of the chain.
  * Recomputed (off the hot path) whenever a session starts, stops, changes its rules or filters,
  * and whenever a probe is attached or detached or a marker is declared. A rule change recomputes
- * only the markers its pattern matches.
+ * only the markers its pattern matches. Also here: each marker's switch, and `tracing`, the global
+ * switch and counters of the chain (one module: each module the marker path loads costs start-up).
  */
 import type { Registration } from '../registry/index.js';
-import { setSwitch, type SwitchState } from '../marker/switch.js';
 import type { FireParts, Probe, Target } from './fire.js';
-import { chainStats } from './tracing.js';
 import { onFirstUse } from '../lazy/index.js';
-import { processState } from '../process/state.js';
+import { processState, type ChainCounters } from '../process/state.js';
+
+/**
+ * A marker's switch: `on` and the `fire` function it calls when on.
+ *
+ * Each marker reads its own switch object through an immutable closure binding, in a function
+ * generated for that marker alone (its own type feedback). Until the switch first changes, the
+ * JIT treats `on` as a constant and the disabled marker compiles to nothing; after that, a
+ * disabled call is one load and one never-taken branch.
+ *
+ * `fire` is the marker's one fire function (src/chain/fire.ts): set at the first enable and
+ * kept when the marker is turned off, so that the marker's call to it has one target for ever.
+ * Swapping it (a no-op when off, a new function per session) left that call site polymorphic,
+ * then megamorphic, after a few sessions.
+ *
+ * Designs without any test were measured and rejected, see docs/design/zero-cost-markers.md:
+ * swapping the called function leaves a megamorphic call; swapping the switch's prototype, so
+ * that the JIT folds the value, turns the load megamorphic after a few cycles; global property
+ * cells left the caller calling the marker out of line. Every fold-based design also deoptimises
+ * each caller on every flip.
+ */
+export interface SwitchState {
+  on: boolean;
+  fire: (...args: unknown[]) => void;
+}
+
+function noop(): void {}
+
+export function createSwitch(): SwitchState {
+  return { on: false, fire: noop };
+}
+
+export function setSwitch(target: SwitchState, on: boolean, fire: ((...args: unknown[]) => void) | null): void {
+  // Order matters for a marker firing from a probe during the swap: never on with a stale fire.
+  target.on = false;
+  if (fire !== null && target.fire !== fire) target.fire = fire;
+  target.on = on && fire !== null;
+}
+
+// The process-wide switch of the enable chain, and the counters of everything the chain drops
+// or survives on behalf of the application.
+
+/** tracing.enabled, an accessor onto the switch cell that the fire functions read. */
+export const globalSwitch: { enabled: boolean } = processState.globalSwitch;
+
+/**
+ * probeErrors: exceptions thrown by probes (attach callbacks), the event goes on; filterErrors:
+ * thrown by filter callbacks, that event is dropped for that session; filtered: events rejected
+ * by a filter; internalErrors: unexpected exceptions inside the tracer, swallowed so that the
+ * caller never sees them. Shared by every copy of tracemark in the process.
+ */
+export const chainStats: ChainCounters = processState.chainStats;
+
+export interface TracingStats {
+  probeErrors: number;
+  filterErrors: number;
+  filtered: number;
+  internalErrors: number;
+  /** Arguments of the wrong type that were coerced or replaced by a placeholder. */
+  coercedArguments: number;
+}
+
+/**
+ * Process-wide tracing switch and counters.
+ * @example
+ * tracing.enabled = false; // stops all writing at once; probes still run
+ * console.log(tracing.stats().coercedArguments);
+ */
+export const tracing = {
+  get enabled(): boolean {
+    return globalSwitch.enabled;
+  },
+  set enabled(value: boolean) {
+    // One shared cell (src/process/state.ts): every thread's markers read it.
+    globalSwitch.enabled = value === true;
+  },
+  stats(): TracingStats {
+    return { ...chainStats, coercedArguments: processState.argumentStats.coerced };
+  },
+};
 
 // The fire functions' compiler is loaded when a first marker is turned on (src/lazy).
-const fireModule = onFirstUse<typeof import('./fire.js')>(import.meta.url, './fire.js');
+const fireModule = onFirstUse<typeof import('./fire.js')>('chain/fire.js');
 
 export interface TargetSource {
   targetsFor(registration: Registration): Target[];

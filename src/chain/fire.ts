@@ -9,7 +9,7 @@ import { clockNowNs } from '../ring/clock.js';
 import type { FieldInfo } from '../format/parse.js';
 import { canGenerateCode, codeTag, createGenericEncoder, encoderDeclarations, encoderHelpers, encoderStatements } from '../ring/encode.js';
 import { switchCells } from '../process/state.js';
-import { chainStats } from './tracing.js';
+import { chainStats } from './enable.js';
 
 /** Where one enabled marker writes: a channel of a session, behind that session's filters. */
 export interface Target {

@@ -14,21 +14,24 @@
 import type * as Control from '../control/index.js';
 import type * as Reader from '../read/index.js';
 import type * as View from '../view/index.js';
+import type * as SessionModule from '../session/index.js';
+import type * as ChannelModule from '../ring/channel.js';
 
 /**
- * A function that loads `specifier` (relative to `fromUrl`, usually `import.meta.url`) on its
- * first call and returns its namespace, the same object every time.
+ * A function that loads the module at `srcPath` (relative to src/, e.g. `'read/index.js'`) on its
+ * first call and returns its namespace, the same object every time. Paths are relative to src/
+ * so that no module reads its `import.meta` at import (its first use has a cost of its own).
  */
-export function onFirstUse<T>(fromUrl: string, specifier: string): () => T {
+export function onFirstUse<T>(srcPath: string): () => T {
   let loaded: T | undefined;
   return () => {
     // process.getBuiltinModule: not even node:module is loaded before the first use.
-    if (loaded === undefined) loaded = process.getBuiltinModule('node:module').createRequire(fromUrl)(specifier) as T;
+    if (loaded === undefined) loaded = process.getBuiltinModule('node:module').createRequire(import.meta.url)(`../${srcPath}`) as T;
     return loaded;
   };
 }
 
-const reader = onFirstUse<typeof Reader>(import.meta.url, '../read/index.js');
+const reader = onFirstUse<typeof Reader>('read/index.js');
 
 /**
  * Reads every event of the trace(s) in `dir`, merged by timestamp. Damaged data ends its stream;
@@ -105,7 +108,7 @@ export const registerBlobDecoder: typeof Reader.registerBlobDecoder = (...args) 
  */
 export const listen: typeof Control.listen = async (...args) => (await import('../control/index.js')).listen(...args);
 
-const nodeContext = onFirstUse<typeof import('../integrations/node/context.js')>(import.meta.url, '../integrations/node/context.js');
+const nodeContext = onFirstUse<typeof import('../integrations/node/context.js')>('integrations/node/context.js');
 
 /**
  * The id (`span_id`) of the HTTP server request being handled, across `await`; 0 outside any
@@ -116,7 +119,7 @@ const nodeContext = onFirstUse<typeof import('../integrations/node/context.js')>
  */
 export const currentRequest = (): number => nodeContext().currentRequest();
 
-const view = onFirstUse<typeof View>(import.meta.url, '../view/index.js');
+const view = onFirstUse<typeof View>('view/index.js');
 
 /**
  * Writes a timeline of the trace(s) in `dir` to `file` as one HTML page that needs no network
@@ -125,3 +128,62 @@ const view = onFirstUse<typeof View>(import.meta.url, '../view/index.js');
  * writeTraceView('./traces/run-1', 'run-1.html');
  */
 export const writeTraceView: typeof View.writeTraceView = (...args) => view().writeTraceView(...args);
+
+/**
+ * A class whose code loads at its first `new`: `new C(...)` builds an instance of the loaded
+ * class (its private fields, its methods, `instanceof` both), and `class X extends C` works.
+ * `instanceof C` is also true of instances the loaded class made itself (inside tracemark).
+ * The loaded class must have no static members (they would not be seen on the facade).
+ */
+function onFirstNew<C extends abstract new (...args: never[]) => object>(name: string, load: () => C): C {
+  let linked = false;
+  const facade = {
+    [name]: function (this: unknown, ...args: unknown[]): object {
+      if (new.target === undefined) throw new TypeError(`Class constructor ${name} cannot be invoked without 'new'`);
+      const loaded = load() as unknown as new (...args: unknown[]) => object;
+      if (!linked) {
+        // Once, before the first instance exists: the facade's instances inherit the methods.
+        Object.setPrototypeOf(facade.prototype, loaded.prototype);
+        linked = true;
+      }
+      return Reflect.construct(loaded, args, new.target) as object;
+    },
+  }[name];
+  Object.defineProperty(facade, Symbol.hasInstance, {
+    value: (value: unknown): boolean => typeof value === 'object' && value !== null && value instanceof (load() as unknown as new () => object),
+  });
+  return facade as unknown as C;
+}
+
+const sessionModule = onFirstUse<typeof SessionModule>('session/index.js');
+const channelModule = onFirstUse<typeof ChannelModule>('ring/channel.js');
+
+/**
+ * A recording session: rules that enable markers, channels (ring buffers) they write to, and an
+ * optional trace directory. Its code loads at the first `new Session()`.
+ * @example
+ * const session = new Session({ output: './trace' });
+ * session.enable('net:*', { filter: 'len > 100' });
+ * session.start();
+ * // ... run the code
+ * await session.close();
+ */
+export const Session: typeof SessionModule.Session = onFirstNew('Session', () => sessionModule().Session);
+export type Session = SessionModule.Session;
+
+/**
+ * The options of a channel not given any (defined here, not in src/ring, so that the index
+ * exports them without loading the ring code).
+ * @example
+ * new Session({ channels: { big: { subbufSize: 4 * CHANNEL_DEFAULTS.subbufSize } } });
+ */
+export const CHANNEL_DEFAULTS = Object.freeze({ subbufSize: 1 << 20, subbufCount: 4, mode: 'discard' as ChannelModule.ChannelMode });
+
+/**
+ * One channel (ring buffer) of a session, as `session.channel(name)` returns it; its switch
+ * is `enabled`.
+ * @example
+ * session.channel('default').enabled = false;
+ */
+export const Channel: typeof ChannelModule.Channel = onFirstNew('Channel', () => channelModule().Channel);
+export type Channel = ChannelModule.Channel;

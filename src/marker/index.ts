@@ -1,11 +1,9 @@
-import { addMarkerState, recompute, type MarkerState } from '../chain/enable.js';
+import { addMarkerState, createSwitch, recompute, type MarkerState, type SwitchState } from '../chain/enable.js';
 import type { Probe } from '../chain/fire.js';
 import type { FieldInfo } from '../format/parse.js';
 import type { FormatArgs } from '../format/types.js';
 import { register } from '../registry/index.js';
-import { canGenerateCode, codeTag } from '../ring/codegen.js';
-import { createSwitch, type SwitchState } from './switch.js';
-import { processState, stateIsCompatible } from '../process/state.js';
+import { canGenerateCode, codeTag, processState, stateIsCompatible } from '../process/state.js';
 
 /** A marker: call it to fire the event; its properties describe the registered event. */
 export type Marker<F extends string = string> = ((...args: FormatArgs<F>) => void) & {

@@ -14,7 +14,7 @@ import type { Registration, RegistrationListener } from '../registry/index.js';
 import type { RegistryLog } from '../threads/registry-log.js';
 
 // Not loaded by an import in the main thread: node:worker_threads and the log are start-up cost.
-const logModule = onFirstUse<typeof import('../threads/registry-log.js')>(import.meta.url, '../threads/registry-log.js');
+const logModule = onFirstUse<typeof import('../threads/registry-log.js')>('threads/registry-log.js');
 
 /**
  * True in a worker thread. Read from the builtins Node loaded to start the thread, so that the
@@ -258,4 +258,34 @@ if (!inWorkerThread && stateIsCompatible) {
   } catch { /* lazily, then */ }
   // Otherwise when the application creates its first Worker (for the ones after it).
   if (processState.threads === null) process.once('worker', () => ensureThreadShared());
+}
+
+// Code generation: whether this process allows it, and names unique to this copy. Here, not with
+// the encoders (src/ring/encode.ts), so that declaring a marker does not load those.
+
+/** Differs between copies of tracemark in one process, whose marker ids coincide. */
+const COPY_NONCE = Math.floor(Math.random() * 2 ** 32).toString(36);
+
+/**
+ * A function name unique to one generated function of this copy of tracemark. V8 caches
+ * `new Function` by source text: functions generated from one text share one SharedFunctionInfo
+ * and one feedback cell ("many closures"), so they lose the JIT's specialisation to their
+ * closure's constants and mix their type feedback. A unique name makes every source unique.
+ */
+export function codeTag(kind: string, id: number): string {
+  return `tracemark_${kind}_${id}_${COPY_NONCE}`;
+}
+
+let codegenAllowed: boolean | undefined;
+
+/** Whether `new Function` works in this process (it does not under --disallow-code-generation-from-strings). */
+export function canGenerateCode(): boolean {
+  if (codegenAllowed === undefined) {
+    try {
+      codegenAllowed = new Function('return 1')() === 1;
+    } catch {
+      codegenAllowed = false;
+    }
+  }
+  return codegenAllowed;
 }

@@ -5,7 +5,7 @@ import type { RegistryLog } from '../threads/registry-log.js';
 import { onFirstUse } from '../lazy/index.js';
 
 // Loaded once threads share the registry (src/process/state.ts), never by a plain import.
-const logModule = onFirstUse<typeof import('../threads/registry-log.js')>(import.meta.url, '../threads/registry-log.js');
+const logModule = onFirstUse<typeof import('../threads/registry-log.js')>('threads/registry-log.js');
 
 /** What the registry knows of one marker: everything a trace reader needs to decode its events. */
 export interface Registration {

@@ -1,4 +1,5 @@
 import { TracemarkError } from '../errors/index.js';
+import { CHANNEL_DEFAULTS } from '../lazy/index.js';
 import { CTRL, PACKET, PACKET_MAGIC, SUBBUF, writeU64 } from './layout.js';
 
 export type ChannelMode = 'discard' | 'overwrite';
@@ -12,7 +13,6 @@ export interface ChannelOptions {
   mode?: ChannelMode;
 }
 
-export const CHANNEL_DEFAULTS = Object.freeze({ subbufSize: 1 << 20, subbufCount: 4, mode: 'discard' as ChannelMode });
 const MIN_SUBBUF_BYTES = 256;
 const MAX_SUBBUF_BYTES = 1 << 30;
 

@@ -8,9 +8,9 @@
  * the generic encoder below writes the same bytes, more slowly.
  */
 import type { FieldInfo } from '../format/parse.js';
-import type { FieldType } from '../format/specs.js';
+import type { FieldType } from '../format/parse.js';
 import type { Channel } from './channel.js';
-import { canGenerateCode, codeTag } from './codegen.js';
+import { canGenerateCode, codeTag } from '../process/state.js';
 import { coerceBlob, coerceChar, coerceFloat, coerceNumber, coerceString, isRealUint8Array, realLength } from './coerce.js';
 import { HEADER, TWO_POW_32 } from './layout.js';
 import { utf8Length, writeUtf8 } from './utf8.js';

@@ -1,6 +1,5 @@
-import { addTargetSource, recomputeAll, recomputeMatching, removeTargetSource, type TargetSource } from '../chain/enable.js';
+import { addTargetSource, chainStats, recomputeAll, recomputeMatching, removeTargetSource, type TargetSource } from '../chain/enable.js';
 import type { Target } from '../chain/fire.js';
-import { chainStats } from '../chain/tracing.js';
 import type { TraceWriter } from '../ctf/trace-writer.js';
 import { TracemarkError } from '../errors/index.js';
 import { onFirstUse } from '../lazy/index.js';
@@ -17,16 +16,16 @@ import type { TraceEventLike } from './events.js';
 import { addRule, compilePattern, decidingRule, type Rule } from './rules.js';
 
 // Loaded on first use (src/lazy): a program that only declares markers never loads them.
-const writerModule = onFirstUse<typeof import('../ctf/trace-writer.js')>(import.meta.url, '../ctf/trace-writer.js');
-const snapshotModule = onFirstUse<typeof import('../ctf/snapshot.js')>(import.meta.url, '../ctf/snapshot.js');
-const metadataModule = onFirstUse<typeof import('../ctf/metadata.js')>(import.meta.url, '../ctf/metadata.js');
-const filterModule = onFirstUse<typeof import('../filter/index.js')>(import.meta.url, '../filter/index.js');
-const eventsModule = onFirstUse<typeof import('./events.js')>(import.meta.url, './events.js');
-const relayModule = onFirstUse<typeof import('../relay/sender.js')>(import.meta.url, '../relay/sender.js');
-const exitModule = onFirstUse<typeof import('../exit/index.js')>(import.meta.url, '../exit/index.js');
-const nodeModule = onFirstUse<typeof import('../integrations/node/index.js')>(import.meta.url, '../integrations/node/index.js');
-const hubModule = onFirstUse<typeof import('../threads/main-hub.js')>(import.meta.url, '../threads/main-hub.js');
-const relayUrlModule = onFirstUse<typeof import('../relay/url.js')>(import.meta.url, '../relay/url.js');
+const writerModule = onFirstUse<typeof import('../ctf/trace-writer.js')>('ctf/trace-writer.js');
+const snapshotModule = onFirstUse<typeof import('../ctf/snapshot.js')>('ctf/snapshot.js');
+const metadataModule = onFirstUse<typeof import('../ctf/metadata.js')>('ctf/metadata.js');
+const filterModule = onFirstUse<typeof import('../filter/index.js')>('filter/index.js');
+const eventsModule = onFirstUse<typeof import('./events.js')>('session/events.js');
+const relayModule = onFirstUse<typeof import('../relay/sender.js')>('relay/sender.js');
+const exitModule = onFirstUse<typeof import('../exit/index.js')>('exit/index.js');
+const nodeModule = onFirstUse<typeof import('../integrations/node/index.js')>('integrations/node/index.js');
+const hubModule = onFirstUse<typeof import('../threads/main-hub.js')>('threads/main-hub.js');
+const relayUrlModule = onFirstUse<typeof import('../relay/url.js')>('relay/url.js');
 
 export interface SessionOptions {
   /** Channels besides `default` (which always exists; give it options by naming it here). */

@@ -8,7 +8,7 @@
 import { BroadcastChannel, getEnvironmentData, threadId } from 'node:worker_threads';
 import { addTargetSource, recomputeAll, removeTargetSource, type TargetSource } from '../chain/enable.js';
 import type { Target } from '../chain/fire.js';
-import { chainStats } from '../chain/tracing.js';
+import { chainStats } from '../chain/enable.js';
 import { uuidToBytes } from '../ctf/metadata.js';
 import { compileFilter, parseFilter, type FilterExpression } from '../filter/index.js';
 import { processState } from '../process/state.js';

@@ -4,10 +4,10 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { marker, registry, TracemarkError } from '../../src/index.js';
 import { parseFormat, validateMarkerName } from '../../src/format/parse.js';
-import { SPECS } from '../../src/format/specs.js';
+import { SPECS } from '../../src/format/parse.js';
 import { assertTracemarkError, uniqueName } from './helpers.js';
 
-/** The table of issue 2, written out independently of src/format/specs.ts. */
+/** The table of issue 2, written out independently of src/format/parse.ts. */
 const EXPECTED_SPECS: Record<string, { type: string; base: 10 | 16 }> = {
   '%d': { type: 'i32', base: 10 },
   '%i': { type: 'i32', base: 10 },

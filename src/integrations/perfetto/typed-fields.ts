@@ -18,7 +18,7 @@
  * annotations (strings interned): nothing is lost.
  */
 import { FIELD_SPECS, type TraceEvent } from '../../read/index.js';
-import { SPECS } from '../../format/specs.js';
+import { SPECS } from '../../format/parse.js';
 import { hex, jsonValue } from '../json-values.js';
 import { ProtoWriter } from './proto-writer.js';
 
