@@ -14,9 +14,9 @@ import { TracemarkError } from '../errors/index.js';
 import { onProcessEnd } from '../exit/index.js';
 import { registry, type Registration } from '../registry/index.js';
 import type { Channel } from '../ring/channel.js';
-import { sealAbandonedPacket } from '../ring/decode.js';
+import { appendLossPacket, sealAbandonedPacket } from '../ring/decode.js';
 import { CLOCK_ORIGIN_EPOCH_NS } from '../ring/clock.js';
-import { CTRL, SUBBUF } from '../ring/layout.js';
+import { CTRL, SUBBUF, sharedDiscarded } from '../ring/layout.js';
 import { drainFinal, drainLocked, ringView, writeWhole, type RingView } from './drain.js';
 import { PortPacketSink, postMetadata, type PortSinkSpec } from './packet-sink.js';
 import { processEnv } from './env.js';
@@ -42,6 +42,8 @@ export interface TraceWriterOptions {
   onSinkStream?: (index: number, name: string) => void;
   /** That thread ended and every packet of stream `index` went to the sink. */
   onSinkStreamEnd?: (index: number) => void;
+  /** Process exit: stops every thread's producers of this trace (the session's recording switch). */
+  stopProducers?: () => void;
 }
 
 /** How long, after a worker ended, its streams may take to be drained before they are closed. */
@@ -50,6 +52,8 @@ const FOREIGN_END_POLL_MS = 20;
 
 /** How long process exit waits for the drainer thread to finish the packet it is writing. */
 const EXIT_DRAIN_TIMEOUT_MS = 5000;
+/** How long process exit lets worker threads finish the event they were writing. */
+const EXIT_PRODUCER_PAUSE_MS = 2;
 /**
  * How long start() waits for the drainer thread to run. Until it runs, a synchronous loop would
  * fill the ring and lose events; a thread starts in tens of milliseconds.
@@ -227,7 +231,7 @@ export class TraceWriter {
       else this.syncMetadata();
     });
     this.startDrainer();
-    this.removeEndHook = onProcessEnd(() => this.finishSync());
+    this.removeEndHook = onProcessEnd(() => this.finishSync(true));
     if (Atomics.wait(this.doorbell, 2, 0, DRAINER_START_TIMEOUT_MS) === 'timed-out') {
       process.emitWarning(`tracemark: the drainer thread of ${this.where} did not start within ${DRAINER_START_TIMEOUT_MS} ms; events may be lost until it does`);
     }
@@ -412,8 +416,30 @@ export class TraceWriter {
     this.finishSync();
   }
 
-  /** Process exit: the drainer may be gone or about to be; write what it has not written. */
-  private finishSync(): void {
+  /**
+   * Process exit while worker threads may still run (the main thread called process.exit()):
+   * they stop recording (the session's switch), and what they cannot hand over any more is
+   * counted. The packet each left open becomes an empty packet that reports its events as
+   * discarded; losses they counted after their last packet get a packet after the drain.
+   * Returns, per ring of another thread, the events so counted.
+   */
+  private sealForeignRingsAtExit(): Map<RingView, number> {
+    const sealed = new Map<RingView, number>();
+    if (this.foreignRings.size === 0) return sealed;
+    this.options.stopProducers?.();
+    // An event being written as the switch flipped is done long before this pause ends.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, EXIT_PRODUCER_PAUSE_MS);
+    for (const rings of this.foreignRings.values()) {
+      for (const ring of rings) sealed.set(ring, sealAbandonedPacket(ring, (id) => registry.byId(id)?.fields));
+    }
+    return sealed;
+  }
+
+  /**
+   * Process exit (`atExit`; the drainer may be gone or about to be) or the end of close():
+   * write what the drainer has not written.
+   */
+  private finishSync(atExit = false): void {
     if (this.closed) return;
     this.closed = true;
     this.removeEndHook?.();
@@ -421,6 +447,7 @@ export class TraceWriter {
     Atomics.store(this.doorbell, 1, 1);
     this.ring();
     this.collectDrainerFault();
+    const sealedAtExit = atExit && !this.failed ? this.sealForeignRingsAtExit() : null;
     for (const channel of this.options.channels) channel.flush();
     const target = this.metadataTarget;
     const beforePacket = target === null ? undefined : (): void => syncMetadata(target);
@@ -435,8 +462,13 @@ export class TraceWriter {
         this.collectDrainerFault();
         if (this.failed) return;
         // Losses since the last packet need a packet of their own, now that the ring has room
-        // (this thread's channels: a worker flushes its own).
-        if (index >= this.options.channels.length) return;
+        // (this thread's channels; a worker flushes its own, unless the process is exiting).
+        if (index >= this.options.channels.length) {
+          if (sealedAtExit === null) return;
+          const discarded = sharedDiscarded(ring.ctrl) + (sealedAtExit.get(ring) ?? 0);
+          if (appendLossPacket(ring, discarded)) drainLocked(ring, beforePacket);
+          return;
+        }
         this.options.channels[index].flush();
         drainLocked(ring, beforePacket);
       } catch (error) {

@@ -1,6 +1,6 @@
 import { TracemarkError } from '../errors/index.js';
 import { CHANNEL_DEFAULTS } from '../lazy/index.js';
-import { CTRL, PACKET, PACKET_MAGIC, SUBBUF, writeU64 } from './layout.js';
+import { CTRL, PACKET, PACKET_MAGIC, SUBBUF, TWO_POW_32, writeU64 } from './layout.js';
 
 export type ChannelMode = 'discard' | 'overwrite';
 
@@ -119,12 +119,12 @@ export class Channel {
   makeRoom(needBytes: number, ts: number): boolean {
     if (needBytes > this.subbufSize - PACKET.headerSizeBytes) {
       this.tooLarge++;
-      this.discardedTotal++;
+      this.countDiscarded();
       return false;
     }
     if (this.holding) this.closePacket();
     if (!this.openPacket(ts)) {
-      this.discardedTotal++;
+      this.countDiscarded();
       return false;
     }
     return true;
@@ -133,7 +133,13 @@ export class Channel {
   /** Counts an event lost for a reason found by the encoder (too large once its size is exact). */
   dropTooLarge(): void {
     this.tooLarge++;
-    this.discardedTotal++;
+    this.countDiscarded();
+  }
+
+  private countDiscarded(): void {
+    const total = ++this.discardedTotal;
+    Atomics.store(this.ctrl, CTRL.discardedLow, total % TWO_POW_32);
+    Atomics.store(this.ctrl, CTRL.discardedHigh, Math.floor(total / TWO_POW_32));
   }
 
   private openPacket(ts: number): boolean {

@@ -4,7 +4,7 @@
  */
 import type { FieldInfo } from '../format/parse.js';
 import type { Channel } from './channel.js';
-import { CTRL, HEADER, PACKET, SUBBUF, TWO_POW_32, readU64, writeU64 } from './layout.js';
+import { CTRL, HEADER, PACKET, PACKET_MAGIC, SUBBUF, TWO_POW_32, readU64, writeU64 } from './layout.js';
 
 export interface RawEvent {
   id: number;
@@ -146,4 +146,46 @@ export function sealAbandonedPacket(
     sealed += lost;
   }
   return sealed;
+}
+
+/**
+ * Losses a producer counted after its last packet (its ring was full) that no packet carries:
+ * for a ring whose producer no longer records and is drained (every sub-buffer free), one empty
+ * packet after the newest one reports them, so that readers count every event lost. Returns
+ * whether a packet was added (committed, to be drained). `discardedTotal`: the producer's count
+ * (CTRL.discardedLow/High) plus what sealAbandonedPacket counted.
+ */
+export function appendLossPacket(
+  ring: { readonly view: DataView; readonly bytes: Uint8Array; readonly ctrl: Int32Array; readonly subbufSize: number; readonly subbufCount: number },
+  discardedTotal: number,
+): boolean {
+  const view = ring.view;
+  let newest = -1;
+  let newestSeq = -1;
+  for (let i = 0; i < ring.subbufCount; i++) {
+    const startBytes = i * ring.subbufSize;
+    if (view.getUint32(startBytes + PACKET.magicOffsetBytes, true) !== PACKET_MAGIC) continue;
+    const seq = readU64(view, startBytes + PACKET.seqNumOffsetBytes);
+    if (seq > newestSeq) { newest = i; newestSeq = seq; }
+  }
+  if (newest < 0) return false; // never a packet: nothing was recorded, nothing discarded
+  const newestStart = newest * ring.subbufSize;
+  if (readU64(view, newestStart + PACKET.eventsDiscardedOffsetBytes) >= discardedTotal) return false;
+  for (let k = 1; k <= ring.subbufCount; k++) {
+    const i = (newest + k) % ring.subbufCount;
+    const cell = CTRL.firstState + i;
+    if (Atomics.compareExchange(ring.ctrl, cell, SUBBUF.free, SUBBUF.writing) !== SUBBUF.free) continue;
+    const startBytes = i * ring.subbufSize;
+    const endTs = readU64(view, newestStart + PACKET.timestampEndOffsetBytes);
+    if (i !== newest) ring.bytes.copyWithin(startBytes, newestStart, newestStart + PACKET.headerSizeBytes);
+    writeU64(view, startBytes + PACKET.seqNumOffsetBytes, newestSeq + 1);
+    writeU64(view, startBytes + PACKET.timestampBeginOffsetBytes, endTs);
+    writeU64(view, startBytes + PACKET.timestampEndOffsetBytes, endTs);
+    writeU64(view, startBytes + PACKET.contentSizeOffsetBytes, PACKET.headerSizeBytes * 8);
+    writeU64(view, startBytes + PACKET.packetSizeOffsetBytes, PACKET.headerSizeBytes * 8);
+    writeU64(view, startBytes + PACKET.eventsDiscardedOffsetBytes, discardedTotal);
+    Atomics.store(ring.ctrl, cell, SUBBUF.committed);
+    return true;
+  }
+  return false;
 }

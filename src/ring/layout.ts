@@ -40,8 +40,20 @@ export const CTRL = Object.freeze({
   lock: 0,
   error: 1,
   stop: 2,
+  /**
+   * The producer's count of discarded events (low and high 32 bits), stored where it changes
+   * (slow paths only): a ring whose producer thread cannot close a packet any more (a worker
+   * at the main thread's process.exit()) still gets its losses reported by the main thread.
+   */
+  discardedLow: 3,
+  discardedHigh: 4,
   firstState: 8,
 });
+
+/** The producer's discarded-event count published in `ctrl` (CTRL.discardedLow/High). */
+export function sharedDiscarded(ctrl: Int32Array): number {
+  return (Atomics.load(ctrl, CTRL.discardedLow) >>> 0) + (Atomics.load(ctrl, CTRL.discardedHigh) >>> 0) * TWO_POW_32;
+}
 
 /** Reads a little-endian u64 that fits a double (timestamps, sizes, counters). */
 export function readU64(view: DataView, offsetBytes: number): number {

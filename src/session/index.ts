@@ -212,6 +212,7 @@ export class Session implements TargetSource, HubSession {
         channels: this.channels,
         traceName: this.name,
         onError: (error) => this.fail(error),
+        stopProducers: () => Atomics.store(this.recordingCell, 0, 0),
         ...(relay === null ? {} : {
           sink: relay.sinks(), doorbell: relay.doorbell,
           onSinkStream: (index: number, name: string) => relay.addStream(index, name),

@@ -98,6 +98,25 @@ test('a terminated worker: what it left in its open sub-buffer is counted as dis
   assert.equal(stream.discarded, 20_000);
 });
 
+test('process.exit() in the main thread while workers run with packets open: every event of theirs is written or counted', () => {
+  const dir = trace('workers-exit');
+  const { fired } = run('exit', dir, 5_000);
+  const streams = perStream(dir);
+  const workers = Object.keys(fired).filter((k) => k !== '0');
+  assert.equal(workers.length, 2);
+  let discarded = 0;
+  for (const vtid of workers) {
+    const stream = streams.get(Number(vtid));
+    assert.ok(stream !== undefined, `a stream for thread ${vtid}`);
+    assert.equal(fired[vtid], 5_000);
+    assert.equal(stream.events + stream.discarded, 5_000, `thread ${vtid}: ${stream.events} written + ${stream.discarded} discarded`);
+    assert.equal(stream.warnings.includes('rror'), false, stream.warnings);
+    discarded += stream.discarded;
+  }
+  // At least the packets they left open were lost, and counted.
+  assert.ok(discarded > 0);
+});
+
 test('a busy worker sees tracing.enabled and session.stop() of the main thread at its next event; its targets are the main thread\'s', () => {
   const dir = trace('workers-switch');
   const child = spawnSync(process.execPath, [join(repoRoot, 'test', 'threads', 'fixtures', 'switch-app.mjs'), dir], { encoding: 'utf8', timeout: 120_000 });
