@@ -417,18 +417,21 @@ export class TraceWriter {
   }
 
   /**
-   * Process exit while worker threads may still run (the main thread called process.exit()):
-   * they stop recording (the session's switch), and what they cannot hand over any more is
-   * counted. The packet each left open becomes an empty packet that reports its events as
-   * discarded; losses they counted after their last packet get a packet after the drain.
-   * Returns, per ring of another thread, the events so counted.
+   * The end of the trace, for the rings of other threads (workers) that cannot hand over their
+   * packets any more: at process exit (`atExit`: the main thread called process.exit()) they
+   * may still run, so they stop recording first; at close() the session stopped already and the
+   * busy ones did not answer its flush in time. The packet each left open becomes an empty
+   * packet that reports its events as discarded; losses they counted after their last packet
+   * get a packet after the drain. Returns, per ring of another thread, the events so counted.
    */
-  private sealForeignRingsAtExit(): Map<RingView, number> {
+  private sealRingsLeftOpen(atExit: boolean): Map<RingView, number> {
     const sealed = new Map<RingView, number>();
     if (this.foreignRings.size === 0) return sealed;
-    this.options.stopProducers?.();
-    // An event being written as the switch flipped is done long before this pause ends.
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, EXIT_PRODUCER_PAUSE_MS);
+    if (atExit) {
+      this.options.stopProducers?.();
+      // An event being written as the switch flipped is done long before this pause ends.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, EXIT_PRODUCER_PAUSE_MS);
+    }
     for (const rings of this.foreignRings.values()) {
       for (const ring of rings) sealed.set(ring, sealAbandonedPacket(ring, (id) => registry.byId(id)?.fields));
     }
@@ -447,7 +450,7 @@ export class TraceWriter {
     Atomics.store(this.doorbell, 1, 1);
     this.ring();
     this.collectDrainerFault();
-    const sealedAtExit = atExit && !this.failed ? this.sealForeignRingsAtExit() : null;
+    const sealed = this.failed ? null : this.sealRingsLeftOpen(atExit);
     for (const channel of this.options.channels) channel.flush();
     const target = this.metadataTarget;
     const beforePacket = target === null ? undefined : (): void => syncMetadata(target);
@@ -462,10 +465,10 @@ export class TraceWriter {
         this.collectDrainerFault();
         if (this.failed) return;
         // Losses since the last packet need a packet of their own, now that the ring has room
-        // (this thread's channels; a worker flushes its own, unless the process is exiting).
+        // (this thread's channels; a worker flushes its own, unless it could not any more).
         if (index >= this.options.channels.length) {
-          if (sealedAtExit === null) return;
-          const discarded = sharedDiscarded(ring.ctrl) + (sealedAtExit.get(ring) ?? 0);
+          if (sealed === null) return;
+          const discarded = sharedDiscarded(ring.ctrl) + (sealed.get(ring) ?? 0);
           if (appendLossPacket(ring, discarded)) drainLocked(ring, beforePacket);
           return;
         }

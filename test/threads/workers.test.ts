@@ -117,6 +117,18 @@ test('process.exit() in the main thread while workers run with packets open: eve
   assert.ok(discarded > 0);
 });
 
+test('session.close() while a worker is busy in a synchronous loop: its open packet is counted as discarded', () => {
+  const dir = trace('workers-close-busy');
+  const { fired } = run('close-busy', dir, 5_000);
+  const streams = perStream(dir);
+  const vtid = Object.keys(fired).find((k) => k !== '0')!;
+  const stream = streams.get(Number(vtid))!;
+  assert.equal(fired[vtid], 5_000);
+  // One default sub-buffer holds them all: the packet it left open, none written, all counted.
+  assert.equal(stream.events, 0);
+  assert.equal(stream.discarded, 5_000);
+});
+
 test('a busy worker sees tracing.enabled and session.stop() of the main thread at its next event; its targets are the main thread\'s', () => {
   const dir = trace('workers-switch');
   const child = spawnSync(process.execPath, [join(repoRoot, 'test', 'threads', 'fixtures', 'switch-app.mjs'), dir], { encoding: 'utf8', timeout: 120_000 });
