@@ -14,8 +14,8 @@ export interface Host {
   stop(): Promise<number | null>;
 }
 
-export async function startHost(socketDir: string, options: { waitForSocket?: boolean } = {}): Promise<Host> {
-  const child = spawn(process.execPath, ['--import', PRELOAD, join(CONTROL_FIXTURES, 'host.js')], {
+export async function startHost(socketDir: string, options: { waitForSocket?: boolean; fixture?: string } = {}): Promise<Host> {
+  const child = spawn(process.execPath, ['--import', PRELOAD, join(CONTROL_FIXTURES, options.fixture ?? 'host.js')], {
     env: { ...process.env, TRACEMARK_CONTROL: '1', TRACEMARK_CONTROL_DIR: socketDir },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
