@@ -13,6 +13,7 @@ import { ROOT, ctfcheck, errorCodeOf, tempDir, tracemark } from '../cli/helpers.
 import { bt2dump, plain } from '../ctf/helpers.js';
 
 const FIXTURES = join(ROOT, 'test', 'process', 'fixtures');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const tmp = tempDir('tracemark-children-');
 after(() => tmp.remove());
 
@@ -130,6 +131,21 @@ describe('record -- any command: one trace for every Node.js process', () => {
     const lines = babeltraceLines(out).filter((line) => line.name === 'app:n');
     assert.equal(lines.length, 5);
     assert.ok(lines.every((line) => line.procname === 'app.mjs'));
+  });
+
+  test('record -- npx tsx app.ts: the TypeScript app that tsx runs is traced, with npx and tsx', { skip: existsSync(TSX) ? false : 'tsx (a devDependency) is not installed' }, () => {
+    const out = join(tmp.path, 'tsx');
+    const app = join(FIXTURES, 'ts-app', 'app.ts');
+    const run = tracemark(['record', '-e', 'tsx:*', '-o', out, '--', 'npx', '--no-install', 'tsx', app, '6'], { cwd: ROOT, env: ENV, timeoutMs: 120_000 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(classCounts(out), { 'tsx:request': 6 });
+    const check = ctfcheck(out);
+    assert.equal(check.status, 0, check.stdout + check.stderr);
+    const lines = babeltraceLines(out);
+    assert.deepEqual(lines.map((line) => line.fields), [0, 1, 2, 3, 4, 5].map((id) => `id = ${id}, kind = ${id % 2 === 0 ? 1 : 2}`));
+    assert.ok(lines.every((line) => line.procname === 'app.ts'), lines.map((line) => line.procname).join(' '));
+    // npx, the tsx command and the node process it starts: each a traced Node.js process.
+    assert.ok(readTraceInfoSync(out).traces.length >= 2);
   });
 
   test('record -- node --test: each test file is a process of its own, all in one trace', () => {
