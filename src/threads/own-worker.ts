@@ -2,9 +2,11 @@
  * Tracemark's own threads (the drainer, the relay sender) are not the application's: they must
  * not show up where the application watches its threads. Node announces a new Worker twice:
  * the `worker_threads` diagnostics channel, synchronously inside the constructor, and
- * `process.emit('worker', worker)` on the next tick. The first is told apart by
- * `creatingOwnWorker()` (our `node:worker:*` source skips it); the second is kept from the
- * application's `process.on('worker')` listeners. What cannot be hidden: the thread id it takes.
+ * `process.emit('worker', worker)` on the next tick. The first is silenced for the constructor's
+ * duration (the channel's `publish` shadowed by an own no-op, removed right after: nothing else
+ * runs in between), and `creatingOwnWorker()` tells our `node:worker:*` source too; the second is
+ * kept from the application's `process.on('worker')` listeners. What cannot be hidden: the
+ * thread id it takes.
  */
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
@@ -16,15 +18,30 @@ export function creatingOwnWorker(): boolean {
 }
 
 export function startOwnWorker(script: URL, options: WorkerOptions): Worker {
+  const channel = channelOfWorkers();
+  // Someone else's own `publish` (another copy of tracemark creating its thread) is left alone.
+  const silenced = channel !== null && !Object.hasOwn(channel, 'publish');
+  if (silenced) Object.defineProperty(channel, 'publish', { value: silent, configurable: true, writable: true });
   creating++;
   let worker: Worker;
   try {
     worker = new Worker(script, options);
   } finally {
     creating--;
+    if (silenced) delete (channel as { publish?: unknown }).publish;
   }
   hideWorkerEvent(worker);
   return worker;
+}
+
+function silent(): void {}
+
+function channelOfWorkers(): object | null {
+  try {
+    return process.getBuiltinModule('node:diagnostics_channel').channel('worker_threads');
+  } catch {
+    return null;
+  }
 }
 
 type Emit = (this: NodeJS.Process, event: string | symbol, ...args: unknown[]) => boolean;

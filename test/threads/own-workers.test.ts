@@ -1,6 +1,7 @@
 /**
  * Tracemark's own threads (a session's drainer) stay out of the application's sight: its
- * `process.on('worker')` listeners see only the application's Workers, and `node:worker:*`
+ * `process.on('worker')` listeners and `worker_threads` channel subscribers see only the
+ * application's Workers, and `node:worker:*`
  * records only those, even when a second session starts its drainer while the first records.
  */
 import assert from 'node:assert/strict';
@@ -11,16 +12,17 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { bt2dump, repoRoot } from '../ctf/helpers.js';
 
-test("a session's drainer thread is neither announced to the app's process.on('worker') nor recorded by node:worker:*", () => {
+test("a session's drainer thread is announced neither to the app's process.on('worker') nor to its worker_threads channel subscriber, nor recorded by node:worker:*", () => {
   const work = mkdtempSync(join(tmpdir(), 'tracemark-own-workers-'));
   try {
     const [dirA, dirB] = [join(work, 'a'), join(work, 'b')];
     const child = spawnSync(process.execPath, [join(repoRoot, 'test', 'threads', 'fixtures', 'own-workers-app.mjs'), dirA, dirB], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(child.status, 0, child.stderr);
-    const seen = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { processEvents: number[]; channelSubscribed: boolean };
+    const seen = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { processEvents: number[]; channelEvents: number[]; channelSubscribed: boolean };
     // One Worker announced: the app's own (two drainers were started before it).
     assert.equal(seen.processEvents.length, 1, JSON.stringify(seen));
     const appThreadId = seen.processEvents[0];
+    assert.deepEqual(seen.channelEvents, [appThreadId], 'the app\'s worker_threads subscriber sees its own Worker only');
     assert.equal(seen.channelSubscribed, false, 'the worker_threads channel is unsubscribed after the sessions closed');
     for (const dir of [dirA, dirB]) {
       const begins = bt2dump(dir).events.filter((e) => e.name === 'node:worker:begin');
