@@ -15,7 +15,7 @@ import { writeWhole } from './drain.js';
 import { eventBlock, metadataHead, metadataPacket, uuidToBytes } from './metadata.js';
 import { CLOCK_ORIGIN_EPOCH_NS } from '../ring/clock.js';
 import { processEnv } from './env.js';
-import { claimFile, prepareTraceDir, removeCreated, streamFileName } from './trace-writer.js';
+import { claimFile, prepareTraceDir, removeCreated, streamFileName } from './trace-dir.js';
 
 const writeFileAsync = promisify(writeFile);
 

@@ -10,7 +10,7 @@ import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_thread
 import { SINK_BUDGET, type PortSinkSpec } from '../ctf/packet-sink.js';
 import { processEnv } from '../ctf/env.js';
 import { eventBlock, metadataHead, metadataPacket, uuidToBytes } from '../ctf/metadata.js';
-import { streamFileName } from '../ctf/trace-writer.js';
+import { streamFileName } from '../ctf/trace-dir.js';
 import { TracemarkError } from '../errors/index.js';
 import { registry } from '../registry/index.js';
 import type { Channel } from '../ring/channel.js';
