@@ -1,11 +1,9 @@
-import { addTargetSource, chainStats, recomputeAll, recomputeMatching, removeTargetSource, type TargetSource } from '../chain/enable.js';
+import { addTargetSource, recomputeAll, recomputeMatching, removeTargetSource, type TargetSource } from '../chain/enable.js';
 import type { Target } from '../chain/fire.js';
 import type { TraceWriter } from '../ctf/trace-writer.js';
 import { TracemarkError } from '../errors/index.js';
 import { onFirstUse } from '../lazy/index.js';
-import type { FilterNode } from '../filter/index.js';
 import type { NodeAttachment, NodeSessionOptions } from '../integrations/node/index.js';
-import { markerById, type Marker } from '../marker/index.js';
 import { allocateRecordingCell, ensureThreadShared, privateRecordingCell, processState, recordingCellIndex } from '../process/state.js';
 import type { HubSession } from '../threads/main-hub.js';
 import type { RingsMessage, SessionDescriptor } from '../threads/messages.js';
@@ -14,6 +12,9 @@ import { Channel, type ChannelOptions, type ChannelStats } from '../ring/channel
 import type { RelaySender, RelayStats } from '../relay/sender.js';
 import type { TraceEventLike } from './events.js';
 import { addRule, compilePattern, decidingRule, type Rule } from './rules.js';
+import { readsContext, ruleFilters, type FilterCallback } from './filters.js';
+
+export type { FilterCallback } from './filters.js';
 
 // Loaded on first use (src/lazy): a program that only declares markers never loads them.
 const writerModule = onFirstUse<typeof import('../ctf/trace-writer.js')>('ctf/trace-writer.js');
@@ -54,22 +55,11 @@ export interface EnableOptions {
   filter?: string | ((values: unknown[]) => boolean);
 }
 
-export type FilterCallback = (marker: Marker, values: readonly unknown[]) => boolean;
-
 export interface SessionStats {
   recording: boolean;
   channels: Record<string, ChannelStats>;
   /** Present when the session streams to a relay daemon. */
   relay?: RelayStats;
-}
-
-
-function readsContext(node: FilterNode, name: string): boolean {
-  switch (node.kind) {
-    case 'compare': return [node.left, node.right].some((o) => o.kind === 'context' && o.name === name);
-    case 'not': return readsContext(node.operand, name);
-    default: return node.operands.some((o) => readsContext(o, name));
-  }
 }
 
 /**
@@ -332,50 +322,11 @@ export class Session implements TargetSource, HubSession {
     for (const channel of this.channelMap.values()) {
       const rule = decidingRule(this.rules, registration.name, channel.name);
       if (rule === undefined || !rule.on) continue;
-      const filters = this.filtersFor(registration, rule);
+      const filters = ruleFilters(registration, rule, this.filterCallbacks);
       if (filters === null) continue;
       targets.push({ recording: this.recordingCell, channel, ...filters });
     }
     return targets;
-  }
-
-  /**
-   * The filter chain of one rule for one marker: its compiled expression, then the predicate
-   * given to enable() and the session's callbacks. Null when the rule can never match it.
-   */
-  private filtersFor(registration: Registration, rule: Rule): Pick<Target, 'expression' | 'accept'> | null {
-    let expression: Target['expression'] = null;
-    let predicate: ((values: unknown[]) => boolean) | null = null;
-    if (typeof rule.filter === 'function') {
-      predicate = rule.filter;
-    } else if (rule.filter !== undefined) {
-      expression = filterModule().compileFilter(rule.filter, registration.fields, {
-        vpid: process.pid, vtid: process.getBuiltinModule('node:worker_threads').threadId, procname: process.title, request: nodeModule().currentRequest,
-      }, { valuesAreArrays: true });
-      if (expression === null) return null;
-    }
-    const callbacks = this.filterCallbacks.slice();
-    if (predicate === null && callbacks.length === 0) return { expression, accept: null };
-    const marker = markerById(registration.id);
-    const accept = (values: unknown[]): boolean => {
-      try {
-        if (predicate !== null && predicate(values) !== true) {
-          chainStats.filtered++;
-          return false;
-        }
-        for (const callback of callbacks) {
-          if (callback(marker as Marker, values) !== true) {
-            chainStats.filtered++;
-            return false;
-          }
-        }
-        return true;
-      } catch {
-        chainStats.filterErrors++;
-        return false;
-      }
-    };
-    return { expression, accept };
   }
 
   private newIdentity(): string {

@@ -25,7 +25,7 @@ const MARKER_PATH = [
 ];
 
 /** What the first `new Session()` adds (src/lazy: the class loads on first `new`). */
-const SESSION_PATH = ['ring/channel.js', 'ring/layout.js', 'session/index.js', 'session/rules.js'];
+const SESSION_PATH = ['ring/channel.js', 'ring/layout.js', 'session/filters.js', 'session/index.js', 'session/rules.js'];
 
 /** Builtins that neither importing tracemark nor a disabled marker may load. */
 const HEAVY_BUILTINS = ['net', 'worker_threads', 'crypto', 'internal/crypto/webcrypto', 'stream', 'os', 'perf_hooks', 'fs/promises'];
