@@ -5,13 +5,14 @@
  * beacons for idle streams. Reconnects with backoff when the relay goes away; each connection is
  * a new session on the relay. Runs in the sender thread, never on the application's thread.
  */
-import { PACKET, readU64 } from '../ring/layout.js';
 import {
   addStreamMessage, beaconMessage, closeStreamMessage, createSessionMessage, createTraceChunkMessage,
-  dataHeader, parseAddStreamReply, LTTNG_OK, NO_NET_SEQ, REPLY_BYTES, rotateStreamsToNoChunkMessage, sendIndexMessage,
-  sendMetadataMessage, streamsSentMessage, type PacketIndex, type RotationPosition,
+  dataHeader, parseAddStreamReply, LTTNG_OK, REPLY_BYTES, sendIndexMessage,
+  sendMetadataMessage, streamsSentMessage, packetIndexOf,
 } from './protocol.js';
+import { PACKET, readU64 } from '../ring/layout.js';
 import { RelayConnection } from './connection.js';
+import { endRelayStreams, lastNetSeq, type StreamState } from './session-end.js';
 import type { RelayAddress } from './url.js';
 
 export interface ProducerConfig {
@@ -51,38 +52,12 @@ export interface QueuedPacket {
   release: () => void;
 }
 
-interface StreamState {
-  handle: bigint;
-  nextNetSeq: bigint;
-  /** packet_seq_num of the last packet sent on this connection; -1n: none. */
-  lastPacketSeq: bigint;
-}
-
-/** CLOSE_STREAM's last sequence number: -1 (all ones) when no packet was sent, as the consumer does. */
-function lastNetSeq(stream: StreamState): bigint {
-  return stream.nextNetSeq === 0n ? NO_NET_SEQ : stream.nextNetSeq - 1n;
-}
-
 export interface ProducerCounters {
   packetsSent: number;
   packetsDropped: number;
   bytesSent: number;
   connections: number;
   beacons: number;
-}
-
-function packetIndex(bytes: Uint8Array): PacketIndex {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return {
-    packetSizeBits: readU64(view, PACKET.packetSizeOffsetBytes),
-    contentSizeBits: readU64(view, PACKET.contentSizeOffsetBytes),
-    timestampBegin: readU64(view, PACKET.timestampBeginOffsetBytes),
-    timestampEnd: readU64(view, PACKET.timestampEndOffsetBytes),
-    eventsDiscarded: readU64(view, PACKET.eventsDiscardedOffsetBytes),
-    streamClassId: view.getUint32(PACKET.streamIdOffsetBytes, true),
-    streamInstanceId: readU64(view, PACKET.streamInstanceIdOffsetBytes),
-    packetSeqNum: readU64(view, PACKET.seqNumOffsetBytes),
-  };
 }
 
 function epochSeconds(): number {
@@ -297,7 +272,7 @@ export class RelayProducer {
       };
       this.inflight.add(release);
       connection.data.write(packet.bytes, release);
-      connection.command(sendIndexMessage(stream.handle, netSeq, packetIndex(packet.bytes)), 'a packet index').catch(() => {});
+      connection.command(sendIndexMessage(stream.handle, netSeq, packetIndexOf(packet.bytes)), 'a packet index').catch(() => {});
       this.counters.packetsSent++;
       this.counters.bytesSent += length;
       this.activeSinceBeacon[packet.channel] = true;
@@ -406,24 +381,8 @@ export class RelayProducer {
         // thread's are not ordered): the rotation goes after them.
         await this.lastPacketsHandled(packetsCommitted, Math.min(1000, timeoutMs / 2));
         this.pump();
-        const open = this.streams.filter((stream) => stream !== undefined);
-        // As LTTng's session daemon at `lttng destroy`: every stream rotates to no trace chunk
-        // after its last packet, so that a live viewer still behind reads to the end of the chunk
-        // before the stream hangs up (lttng-relayd keeps a viewer one rotation behind a stream
-        // that left its chunk on that chunk; without the rotation, the stream's close moves the
-        // viewer off it at once and it loses the packets it had not read yet). A stream that
-        // sent nothing has no position the relay could reach: it is only closed.
-        const positions: RotationPosition[] = open.filter((stream) => stream.lastPacketSeq >= 0n)
-          .map((stream) => ({ streamHandle: stream.handle, rotateAtSeqNum: stream.lastPacketSeq + 1n }));
-        positions.push({ streamHandle: this.metadataHandle, rotateAtSeqNum: 0n });
         this.rotated = true;
-        await connection.command(rotateStreamsToNoChunkMessage(positions), 'to end the trace chunk').catch(() => {});
-        const closes = open.map((stream) => connection.command(closeStreamMessage(stream.handle, lastNetSeq(stream)), 'to close a stream'));
-        // The metadata stream has no data-connection packets: "none" (all ones), as LTTng's
-        // consumer sends; 0 would leave it waiting forever for packet 0, and a live viewer with it.
-        closes.push(connection.command(closeStreamMessage(this.metadataHandle, NO_NET_SEQ), 'to close the metadata stream'));
-        await Promise.allSettled(closes);
-        await connection.end();
+        await endRelayStreams(connection, this.streams.filter((stream) => stream !== undefined), this.metadataHandle);
       }
     };
     let timer: NodeJS.Timeout | undefined;

@@ -4,6 +4,7 @@
  * the data-connection header. Everything is big-endian and packed (docs/relay.md). Pure encoders
  * and decoders: the sockets live in connection.ts.
  */
+import { PACKET, readU64 } from '../ring/layout.js';
 
 /** Protocol version we announce; the relay answers with its own and both use the lower minor. */
 export const RELAY_PROTOCOL = Object.freeze({ major: 2, minor: 13 });
@@ -209,6 +210,21 @@ export interface PacketIndex {
   streamClassId: number;
   streamInstanceId: number;
   packetSeqNum: number;
+}
+
+/** The index of one of our packets, read from its header and context (src/ring/layout.ts). */
+export function packetIndexOf(bytes: Uint8Array): PacketIndex {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return {
+    packetSizeBits: readU64(view, PACKET.packetSizeOffsetBytes),
+    contentSizeBits: readU64(view, PACKET.contentSizeOffsetBytes),
+    timestampBegin: readU64(view, PACKET.timestampBeginOffsetBytes),
+    timestampEnd: readU64(view, PACKET.timestampEndOffsetBytes),
+    eventsDiscarded: readU64(view, PACKET.eventsDiscardedOffsetBytes),
+    streamClassId: view.getUint32(PACKET.streamIdOffsetBytes, true),
+    streamInstanceId: readU64(view, PACKET.streamInstanceIdOffsetBytes),
+    packetSeqNum: readU64(view, PACKET.seqNumOffsetBytes),
+  };
 }
 
 /**
