@@ -6,13 +6,13 @@
  * a new session on the relay. Runs in the sender thread, never on the application's thread.
  */
 import {
-  addStreamMessage, beaconMessage, closeStreamMessage, createSessionMessage, createTraceChunkMessage,
+  addStreamMessage, beaconMessage, createSessionMessage, createTraceChunkMessage,
   dataHeader, parseAddStreamReply, LTTNG_OK, REPLY_BYTES, sendIndexMessage,
   sendMetadataMessage, streamsSentMessage, packetIndexOf,
 } from './protocol.js';
 import { PACKET, readU64 } from '../ring/layout.js';
 import { RelayConnection } from './connection.js';
-import { endRelayStreams, lastNetSeq, type StreamState } from './session-end.js';
+import { endRelayStream, endRelayStreams, type StreamState } from './session-end.js';
 import type { RelayAddress } from './url.js';
 
 export interface ProducerConfig {
@@ -180,11 +180,12 @@ export class RelayProducer {
     if (this.streams[index] !== undefined) this.sendClose(connection, index);
   }
 
+  /** A stream that ends before the session (a worker thread's): rotated out, then closed. */
   private sendClose(connection: RelayConnection, index: number): void {
     const stream = this.streams[index];
     if (stream === undefined) return;
     this.streams[index] = undefined;
-    connection.command(closeStreamMessage(stream.handle, lastNetSeq(stream)), 'to close a stream').catch(() => {});
+    void endRelayStream(connection, stream).catch(() => {});
   }
 
   private requestStream(connection: RelayConnection, name: string, pathname: string): Promise<bigint> {

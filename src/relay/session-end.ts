@@ -1,7 +1,8 @@
 /**
  * The end of a producer's session on the relay, as LTTng's session daemon does it at
  * `lttng destroy`: every stream rotates to no trace chunk after its last packet, then each stream
- * is closed with its last sequence number, then the connection ends.
+ * is closed with its last sequence number, then the connection ends. A stream that ends before
+ * the session (a worker thread's) rotates out and closes the same way, alone.
  */
 import type { RelayConnection } from './connection.js';
 import { closeStreamMessage, NO_NET_SEQ, rotateStreamsToNoChunkMessage, type RotationPosition } from './protocol.js';
@@ -19,6 +20,22 @@ export function lastNetSeq(stream: StreamState): bigint {
   return stream.nextNetSeq === 0n ? NO_NET_SEQ : stream.nextNetSeq - 1n;
 }
 
+function rotationOf(stream: StreamState): RotationPosition {
+  return { streamHandle: stream.handle, rotateAtSeqNum: stream.lastPacketSeq + 1n };
+}
+
+/**
+ * Rotates one stream out of the trace chunk after its last packet, then closes it: a live
+ * viewer still behind on it reads it to its end (see endRelayStreams), where a bare close
+ * made it skip the packets it had not read yet (a worker thread's last ones).
+ */
+export async function endRelayStream(connection: RelayConnection, stream: StreamState): Promise<void> {
+  if (stream.lastPacketSeq >= 0n) {
+    await connection.command(rotateStreamsToNoChunkMessage([rotationOf(stream)]), 'to end a stream\'s trace chunk').catch(() => {});
+  }
+  await connection.command(closeStreamMessage(stream.handle, lastNetSeq(stream)), 'to close a stream');
+}
+
 /**
  * Rotates `streams` and the metadata stream out of their trace chunk, closes them, and ends the
  * connection. The rotation is why a live viewer still behind reads to the end: lttng-relayd keeps
@@ -27,8 +44,7 @@ export function lastNetSeq(stream: StreamState): bigint {
  * stream that sent nothing has no position the relay could reach: it is only closed.
  */
 export async function endRelayStreams(connection: RelayConnection, streams: readonly StreamState[], metadataHandle: bigint): Promise<void> {
-  const positions: RotationPosition[] = streams.filter((stream) => stream.lastPacketSeq >= 0n)
-    .map((stream) => ({ streamHandle: stream.handle, rotateAtSeqNum: stream.lastPacketSeq + 1n }));
+  const positions: RotationPosition[] = streams.filter((stream) => stream.lastPacketSeq >= 0n).map(rotationOf);
   positions.push({ streamHandle: metadataHandle, rotateAtSeqNum: 0n });
   await connection.command(rotateStreamsToNoChunkMessage(positions), 'to end the trace chunk').catch(() => {});
   const closes = streams.map((stream) => connection.command(closeStreamMessage(stream.handle, lastNetSeq(stream)), 'to close a stream'));

@@ -292,6 +292,36 @@ describe('streaming to lttng-relayd', { skip, timeout: 240_000 }, () => {
     assert.deepEqual(stored.discarded, mine.discarded);
   });
 
+  test('a live viewer behind when a worker thread ends mid-session still reads that thread\'s stream to its end', { timeout: 90_000 }, async () => {
+    const name = uniqueName('lagging');
+    const count = 3000;
+    // The worker fires `count` events 1 ms apart and ends; the main thread goes on for 400 more.
+    const app = run(process.execPath, [CLI, 'record', '-q', '--relay', relay.url, '--name', name, '--', 'node', WORKER_STREAMER, String(count), '1', '-', '400']);
+    await waitFor('the relay session', () => relay.traces(name).length === 1 || app.child.exitCode !== null, 30_000);
+    // A viewer whose output is not read: once the pipe is full it stops reading the relay, and
+    // stays behind until the program has ended (its worker's stream closed long before).
+    const viewer = spawn('babeltrace2', [relay.liveUrl(name), '--params=session-not-found-action="end"'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    viewer.stdout.pause();
+    let stderr = '';
+    viewer.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const exited = new Promise<void>((resolve) => viewer.once('exit', () => resolve()));
+    const timer = setTimeout(() => viewer.kill('SIGKILL'), 60_000);
+    try {
+      assert.equal(await app.exited, 0, app.stderr());
+      let out = '';
+      viewer.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+      viewer.stdout.resume();
+      await exited;
+      assert.equal(viewer.signalCode, null, `the viewer ended by itself (${stderr})`);
+      const seen = workerTicks(out).map((e) => e.i);
+      assert.equal(seen.length, count, `every worker event (${seen.length} seen, the last ${String(seen.at(-1))})`);
+      assert.deepEqual(seen, [...Array(count).keys()]);
+    } finally {
+      clearTimeout(timer);
+      viewer.kill('SIGKILL');
+    }
+  });
+
   test('in the API: events fired by a late marker, and the stats', { timeout: 60_000 }, async () => {
     const name = uniqueName('api');
     const session = new Session({ relay: relay.url, name });
