@@ -3,7 +3,7 @@
  * (support/control-host.ts) listens on its control socket, fires markers from a timer and
  * measures its own latency (a 10 ms timer's drift, an HTTP GET to itself on 127.0.0.1); this
  * script attacks the socket phase by phase: 1000 connections at once, slowloris clients, a
- * 100 MB line, every connection held by one client, binary garbage, valid JSON with wrong types, 10 clients issuing
+ * 100 MB line, every connection held (idle, then busy) by one client, binary garbage, valid JSON with wrong types, 10 clients issuing
  * enable/start/stop/snapshot/disable at once. After each phase the host must be alive, serve a
  * `list`, hold no more sockets than before, and its latency (p99) must stay within the bound
  * below of the unattacked baseline measured in the same run.
@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { controlRequest } from '../../src/control/client.js';
-import { EVICTABLE_IDLE_MS, FIRST_REQUEST_TIMEOUT_MS, MAX_CONNECTIONS } from '../../src/control/protocol.js';
+import { BUSY_TURN_MS, EVICTABLE_IDLE_MS, FIRST_REQUEST_TIMEOUT_MS, MAX_CONNECTIONS } from '../../src/control/protocol.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));
@@ -305,6 +305,55 @@ async function heldConnections(host: Host, counts: AttackCounts): Promise<[numbe
   return [newcomers, `${served} of ${newcomers} new clients served while ${MAX_CONNECTIONS} connections were held; ${evicted} holders closed to make room (idle >= ${EVICTABLE_IDLE_MS} ms), ${cut} let go at their deadline; last closed after ${longest.toFixed(0)} ms`, problems];
 }
 
+/**
+ * One client keeps every connection busy (each asks again as soon as it has its answer), then
+ * `tracemark ctl`-like clients come one after the other: each must be served, in the place of
+ * the holder's connection open the longest once it has had its turn (BUSY_TURN_MS).
+ */
+async function busyConnections(host: Host): Promise<[number, string, string[]]> {
+  const problems: string[] = [];
+  let stop = false;
+  let answered = 0;
+  let retired = 0;
+  const holders = Array.from({ length: MAX_CONNECTIONS }, (_, i) => new Promise<void>((resolve) => {
+    const socket = createConnection(host.socketPath);
+    let buffered = '';
+    let n = 0;
+    const ask = (): void => { if (!stop && !socket.destroyed) socket.write(request({ id: `busy-${i}-${n++}`, cmd: 'list' })); };
+    socket.on('connect', ask);
+    socket.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let end: number;
+      while ((end = buffered.indexOf('\n')) >= 0) {
+        const reply = parse(buffered.slice(0, end));
+        buffered = buffered.slice(end + 1);
+        if (reply.ok === true) { answered++; ask(); }
+        else if (/open, to make room for a new client/.test(String(reply.message))) retired++;
+        else if (!/too many control connections/.test(String(reply.message))) problems.push(`busy connections: unexpected ${JSON.stringify(reply).slice(0, 200)}`);
+      }
+      if (stop) socket.destroy();
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => resolve());
+  }));
+  await sleep(BUSY_TURN_MS + 300);
+  const newcomers = 5;
+  let served = 0;
+  for (let i = 0; i < newcomers; i++) {
+    try {
+      const reply = await controlRequest(host.child.pid as number, { cmd: 'list' }, { path: host.socketPath, timeoutMs: 10_000 });
+      if (reply.ok === true) served++;
+      else problems.push(`busy connections: a new client was refused: ${reply.code}: ${reply.message}`);
+    } catch (error) {
+      problems.push(`busy connections: a new client failed: ${(error as Error).message}`);
+    }
+  }
+  stop = true;
+  await Promise.all(holders);
+  if (served < newcomers) problems.push(`busy connections: ${served} of ${newcomers} new clients served`);
+  return [newcomers, `${served} of ${newcomers} new clients served while one client kept ${MAX_CONNECTIONS} connections busy (${answered} of its requests answered); ${retired} of its connections gave way after their turn (${BUSY_TURN_MS} ms)`, problems];
+}
+
 async function hugeLine(host: Host, counts: AttackCounts): Promise<[number, string, string[]]> {
   let written = 0;
   const chunk = Buffer.alloc(1024 * 1024, 0x61);
@@ -470,6 +519,7 @@ export async function controlAttacks(counts: AttackCounts): Promise<AttackResult
       [`${counts.connections} connections at once`, () => connectionFlood(host, counts)],
       [`${counts.slowloris} slowloris clients (a byte every 50 ms, no newline)`, () => slowloris(host, counts)],
       [`${MAX_CONNECTIONS} connections held idle by one client, then 5 \`ctl\` clients`, () => heldConnections(host, counts)],
+      [`${MAX_CONNECTIONS} connections kept busy by one client, then 5 \`ctl\` clients`, () => busyConnections(host)],
       [`one ${(counts.hugeLineBytes / 1048576).toFixed(0)} MB line`, () => hugeLine(host, counts)],
       [`${counts.garbageClients} clients sending binary garbage`, () => garbage(host, counts)],
       ['valid JSON, wrong types', () => wrongTypes(host, counts)],
@@ -526,7 +576,7 @@ export function markdown(result: AttackResult, counts: AttackCounts): string {
   const lines = [
     '## The control socket under attack',
     '',
-    `Limits of the host: ${counts.idleTimeoutMs} ms to complete a request (the first within ${Math.min(FIRST_REQUEST_TIMEOUT_MS, counts.idleTimeoutMs)} ms of connecting), default connection limit (16, the one idle the longest given up to a new client after ${EVICTABLE_IDLE_MS} ms idle, then 32 more answered with a refusal, the rest dropped at accept) and request size (64 KiB). The app fires ~40,000 events/s meanwhile. Latency bound: during each attack, the p99 of a 10 ms timer's drift and of an HTTP GET on 127.0.0.1 (both measured inside the app) stays within the baseline's p99 + ${LATENCY_SLACK_MS} ms. The attacking clients run on the same machine and take CPU of their own: the host's CPU column says what the attack cost the host itself.`,
+    `Limits of the host: ${counts.idleTimeoutMs} ms to complete a request (the first within ${Math.min(FIRST_REQUEST_TIMEOUT_MS, counts.idleTimeoutMs)} ms of connecting), default connection limit (16, the one idle the longest given up to a new client after ${EVICTABLE_IDLE_MS} ms idle, or when all are busy the one open the longest after ${BUSY_TURN_MS} ms, then 32 more answered with a refusal, the rest dropped at accept) and request size (64 KiB). The app fires ~40,000 events/s meanwhile. Latency bound: during each attack, the p99 of a 10 ms timer's drift and of an HTTP GET on 127.0.0.1 (both measured inside the app) stays within the baseline's p99 + ${LATENCY_SLACK_MS} ms. The attacking clients run on the same machine and take CPU of their own: the host's CPU column says what the attack cost the host itself.`,
     '',
     '| attack | cases | outcome | host CPU (cores) | timer drift p99 / max (ms) | HTTP p99 / max (ms) | RSS / heap after GC (MiB) | host alive and serving | latency within bound |',
     '|---|---:|---|---:|---:|---:|---:|---|---|',

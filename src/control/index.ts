@@ -25,6 +25,8 @@ export interface ListenOptions {
   idleTimeoutMs?: number;
   /** Time a client has to complete its first request after connecting. Default 2000 ms (at most idleTimeoutMs). */
   firstRequestTimeoutMs?: number;
+  /** When every connection is busy, how long one stays before giving way to a new client. Default 2000 ms. */
+  busyTurnMs?: number;
 }
 
 export interface ControlHandle {
@@ -51,6 +53,7 @@ async function start(options: ListenOptions): Promise<ControlHandle> {
     maxRequestBytes: positiveInteger(options.maxRequestBytes, DEFAULT_LIMITS.maxRequestBytes),
     idleTimeoutMs: positiveInteger(options.idleTimeoutMs, DEFAULT_LIMITS.idleTimeoutMs),
     firstRequestTimeoutMs: positiveInteger(options.firstRequestTimeoutMs, DEFAULT_LIMITS.firstRequestTimeoutMs),
+    busyTurnMs: positiveInteger(options.busyTurnMs, DEFAULT_LIMITS.busyTurnMs),
   };
   const commands = new ControlCommands();
   const server = new ControlServer(socketPathIn(dir, process.pid), commands, limits);
@@ -83,6 +86,6 @@ export async function close(): Promise<void> {
 }
 
 export { findSocket, candidateDirs, verifyPrivateDir, CONTROL_DIR_ENV } from './socket-dir.js';
-export { PROTOCOL_VERSION, MAX_REQUEST_BYTES, IDLE_TIMEOUT_MS, FIRST_REQUEST_TIMEOUT_MS, EVICTABLE_IDLE_MS, MAX_CONNECTIONS, type ControlRequest, type Reply } from './protocol.js';
+export { PROTOCOL_VERSION, MAX_REQUEST_BYTES, IDLE_TIMEOUT_MS, FIRST_REQUEST_TIMEOUT_MS, EVICTABLE_IDLE_MS, BUSY_TURN_MS, MAX_CONNECTIONS, type ControlRequest, type Reply } from './protocol.js';
 export { controlRequest } from './client.js';
 export { trackSession } from './sessions.js';

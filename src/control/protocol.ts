@@ -24,6 +24,12 @@ export const MAX_CONNECTIONS = 16;
  * (no request being served or queued) if it has been idle at least this long.
  */
 export const EVICTABLE_IDLE_MS = 1_000;
+/**
+ * When every connection is taken and none is idle that long, the one open the longest gives way
+ * (after the reply it is working on) if it has been open at least this long: a client keeping
+ * every connection busy gets them in turn with the others, it cannot keep them out.
+ */
+export const BUSY_TURN_MS = 2_000;
 
 export const COMMANDS = ['list', 'enable', 'disable', 'start', 'stop', 'snapshot', 'close'] as const;
 export type CommandName = typeof COMMANDS[number];

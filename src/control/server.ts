@@ -11,7 +11,7 @@ import { TracemarkError } from '../errors/index.js';
 import { onProcessEnd } from '../exit/index.js';
 import type { ControlCommands } from './commands.js';
 import {
-  EVICTABLE_IDLE_MS, FIRST_REQUEST_TIMEOUT_MS, IDLE_TIMEOUT_MS, LineSplitter, MAX_CONNECTIONS, MAX_REQUEST_BYTES, PROTOCOL_VERSION, ProtocolError,
+  BUSY_TURN_MS, EVICTABLE_IDLE_MS, FIRST_REQUEST_TIMEOUT_MS, IDLE_TIMEOUT_MS, LineSplitter, MAX_CONNECTIONS, MAX_REQUEST_BYTES, PROTOCOL_VERSION, ProtocolError,
   encodeLine, errorReply, parseRequest, replyForError, type Reply, type RequestId,
 } from './protocol.js';
 
@@ -21,6 +21,8 @@ export interface ServerLimits {
   idleTimeoutMs: number;
   /** For the first request of a connection (capped at idleTimeoutMs). */
   firstRequestTimeoutMs: number;
+  /** When all connections are busy: how long one is kept before it gives way to a new client. */
+  busyTurnMs: number;
 }
 
 export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
@@ -28,6 +30,7 @@ export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
   maxRequestBytes: MAX_REQUEST_BYTES,
   idleTimeoutMs: IDLE_TIMEOUT_MS,
   firstRequestTimeoutMs: FIRST_REQUEST_TIMEOUT_MS,
+  busyTurnMs: BUSY_TURN_MS,
 });
 
 /** A client that reads no replies is dropped once this much output waits for it. */
@@ -67,6 +70,9 @@ class Connection {
   private replied = false;
   /** When the connection last went back to waiting for a request (connected, or replied). */
   private waitingSinceMs = performance.now();
+  readonly openedAtMs = performance.now();
+  /** Set when it gives its place to a new client: the last word, sent after the reply in progress. */
+  private retireWith: Reply | null = null;
 
   constructor(private readonly socket: Socket, private readonly limits: ServerLimits, private readonly commands: ControlCommands) {
     this.splitter = new LineSplitter(limits.maxRequestBytes);
@@ -114,6 +120,20 @@ class Connection {
     this.fail(errorReply(null, 'ERR_CONTROL', `closed after ${Math.round(idleMs)} ms without a request, to make room for a new client (${open} connections open, the limit); disconnecting`));
   }
 
+  /**
+   * Gives this busy connection's place to a new client: closed after the reply it is working on
+   * (at once if it is between requests), told why. Queued requests of it are not served.
+   */
+  retire(openMs: number, open: number): void {
+    const lastWord = errorReply(null, 'ERR_CONTROL', `closed after ${Math.round(openMs)} ms open, to make room for a new client (${open} connections open and busy, the limit); disconnecting`);
+    if (this.busy) this.retireWith = lastWord;
+    else this.fail(lastWord);
+  }
+
+  get retiring(): boolean {
+    return this.retireWith !== null || this.closing;
+  }
+
   private clearTimer(): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
@@ -159,6 +179,10 @@ class Connection {
         }
         this.send(reply);
         this.replied = true;
+        if (this.retireWith !== null) {
+          this.fail(this.retireWith);
+          return;
+        }
       }
     } catch {
       this.socket.destroy();
@@ -271,7 +295,7 @@ export class ControlServer {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     if (this.closed || (this.connections.size >= this.limits.maxConnections && !this.makeRoom())) {
-      closeAfterLastWord(socket, encodeLine(errorReply(null, 'ERR_CONTROL', `too many control connections (at most ${this.limits.maxConnections}), none idle for ${EVICTABLE_IDLE_MS} ms; disconnecting`)));
+      closeAfterLastWord(socket, encodeLine(errorReply(null, 'ERR_CONTROL', `too many control connections (at most ${this.limits.maxConnections}), none idle for ${EVICTABLE_IDLE_MS} ms nor open for ${this.limits.busyTurnMs} ms; disconnecting`)));
       return;
     }
     this.connections.set(socket, new Connection(socket, this.limits, this.commands));
@@ -280,11 +304,33 @@ export class ControlServer {
 
   /**
    * Every connection is taken: the one idle the longest, if idle for EVICTABLE_IDLE_MS, is
-   * closed (with a reply saying why) and its place given to the new client. A client holding
-   * every connection without using them cannot lock the others out; one keeping all of them
-   * busy can (docs/control.md).
+   * closed (with a reply saying why) and its place given to the new client; else the one open
+   * the longest, if open for busyTurnMs, gives way after its reply in progress. A client holding
+   * every connection cannot lock the others out, used or not (docs/control.md).
    */
   private makeRoom(): boolean {
+    return this.evictIdle() || this.retireBusy();
+  }
+
+  private retireBusy(): boolean {
+    const now = performance.now();
+    let oldest: Connection | null = null;
+    let oldestSocket: Socket | null = null;
+    for (const [socket, connection] of this.connections) {
+      if (connection.retiring || now - connection.openedAtMs < this.limits.busyTurnMs) continue;
+      if (oldest === null || connection.openedAtMs < oldest.openedAtMs) {
+        oldest = connection;
+        oldestSocket = socket;
+      }
+    }
+    if (oldest === null || oldestSocket === null) return false;
+    // Its place is the new client's now; its socket lives on until its reply is written.
+    this.connections.delete(oldestSocket);
+    oldest.retire(now - oldest.openedAtMs, this.limits.maxConnections);
+    return true;
+  }
+
+  private evictIdle(): boolean {
     const now = performance.now();
     let oldest: Connection | null = null;
     let oldestSocket: Socket | null = null;

@@ -3,7 +3,8 @@
  * connection without using it cannot lock other clients out. A new client takes the place of
  * the connection idle the longest (idle for EVICTABLE_IDLE_MS at least), which is told why; a
  * connection that never sends a request is let go at the first-request deadline, sooner than
- * the idle timeout between requests. Only lower bounds of time are asserted (timers never
+ * the idle timeout between requests; when all are busy, the one open the longest gives way
+ * after its turn (busyTurnMs), once its reply in progress is written. Only lower bounds of time are asserted (timers never
  * fire early), so a loaded machine cannot fail these tests.
  */
 import assert from 'node:assert/strict';
@@ -64,8 +65,8 @@ test('every connection held idle: a new client gets the place of the one idle th
   }
 });
 
-test('connections busy or idle for less than the eviction time keep their place: the new client is refused, saying why', async () => {
-  const handle = await listen({ dir: join(tmp.path, 'b'), maxConnections: 1, idleTimeoutMs: 60_000, firstRequestTimeoutMs: 60_000 });
+test('connections busy, or idle for less than the eviction time, and open for less than their turn keep their place: the new client is refused, saying why', async () => {
+  const handle = await listen({ dir: join(tmp.path, 'b'), maxConnections: 1, idleTimeoutMs: 60_000, firstRequestTimeoutMs: 60_000, busyTurnMs: 60_000 });
   try {
     const holder = await connectRaw(handle.path);
     // The holder keeps asking: never idle for EVICTABLE_IDLE_MS, whatever the machine's speed,
@@ -82,12 +83,50 @@ test('connections busy or idle for less than the eviction time keep their place:
     await sleep(EVICTABLE_IDLE_MS + 200);
     const extra = await connectRaw(handle.path);
     const reply = await extra.next();
-    assert.match(reply.message as string, /^too many control connections \(at most 1\), none idle for \d+ ms; disconnecting$/);
+    assert.match(reply.message as string, /^too many control connections \(at most 1\), none idle for \d+ ms nor open for 60000 ms; disconnecting$/);
     await extra.closed;
     asking = false;
     assert.ok(await asked > 0);
     assert.equal(await isClosed(holder), false, 'the busy holder kept its connection');
     holder.socket.destroy();
+  } finally {
+    await close();
+  }
+});
+
+test('every connection kept busy: after its turn, the one open the longest gives way to a new client after its reply in progress', async () => {
+  const turnMs = 300;
+  const handle = await listen({ dir: join(tmp.path, 'e'), maxConnections: 2, idleTimeoutMs: 60_000, firstRequestTimeoutMs: 60_000, busyTurnMs: turnMs });
+  try {
+    // Two connections of one client, each asking again as soon as it has its answer.
+    const keepBusy = async (c: RawConnection, name: string): Promise<{ served: number; last: Record<string, unknown> }> => {
+      for (let n = 0; ; n++) {
+        c.send(request({ id: `${name}-${n}`, cmd: 'list' }));
+        const reply = await c.next();
+        if (reply.ok !== true) return { served: n, last: reply };
+        assert.equal(reply.id, `${name}-${n}`, 'each reply answers its own request');
+      }
+    };
+    const first = await connectRaw(handle.path);
+    const firstBusy = keepBusy(first, 'first');
+    await sleep(50);
+    const second = await connectRaw(handle.path);
+    const secondBusy = keepBusy(second, 'second');
+    await sleep(turnMs + 200);
+    const newcomer = await connectRaw(handle.path);
+    newcomer.send(request({ id: 'new', cmd: 'list' }));
+    assert.equal((await newcomer.next()).ok, true, 'the new client was served');
+    // The older connection gave way, told why, after a reply of its own.
+    const { served, last } = await firstBusy;
+    assert.ok(served > 0);
+    assert.equal(last.code, 'ERR_CONTROL');
+    assert.match(last.message as string, /^closed after \d+ ms open, to make room for a new client \(2 connections open and busy, the limit\); disconnecting$/);
+    assert.ok(Number(/after (\d+) ms/.exec(last.message as string)![1]) >= turnMs);
+    await first.closed;
+    assert.equal(await isClosed(second), false, 'the younger busy connection kept its place');
+    second.socket.destroy();
+    await secondBusy.catch(() => {});
+    newcomer.socket.destroy();
   } finally {
     await close();
   }

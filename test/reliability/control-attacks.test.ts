@@ -20,10 +20,10 @@ import { freshDir, isRoot, testUser } from './helpers.js';
 test('attacks on the control socket: the host lives, serves, answers each with a code, holds nothing after', { timeout: 300_000 }, async () => {
   const result = await controlAttacks({ ...CI_COUNTS, phaseMs: 0, baselineMs: 500 });
   assert.deepEqual(result.failures, []);
-  assert.equal(result.rows.length, 7);
+  assert.equal(result.rows.length, 8);
   for (const row of result.rows) assert.ok(row.cases > 0, `${row.attack}: ${row.outcome}`);
   // How many connections overlap depends on the machine's speed: only the sums are fixed.
-  const [flood, slow, held] = result.rows;
+  const [flood, slow, held, busy] = result.rows;
   const [served, refused, dropped] = (/^(\d+) served, (\d+) refused .*, (\d+) dropped/.exec(flood.outcome) ?? []).slice(1).map(Number);
   assert.equal(served + refused + dropped, CI_COUNTS.connections, flood.outcome);
   assert.ok(served >= 1, flood.outcome);
@@ -32,8 +32,10 @@ test('attacks on the control socket: the host lives, serves, answers each with a
   assert.equal(cut + turnedAway, CI_COUNTS.slowloris, slow.outcome);
   // A client holding every connection idle locks no one out.
   assert.match(held.outcome, /^5 of 5 new clients served while 16 connections were held; ([1-9]|1[0-6]) holders closed to make room/);
+  // Nor does one keeping every connection busy: its oldest connections take turns with them.
+  assert.match(busy.outcome, /^5 of 5 new clients served while one client kept 16 connections busy \(\d+ of its requests answered\); [1-5] of its connections gave way/);
   // The app fired its markers all along.
-  assert.ok(result.rows[6].report.fired > result.baseline.fired);
+  assert.ok(result.rows[7].report.fired > result.baseline.fired);
 });
 
 /** Runs `script` (an ES module body) with node as `user`; undefined when the user cannot run node here. */
