@@ -263,6 +263,21 @@ async function slowloris(host: Host, counts: AttackCounts): Promise<[number, str
   return [counts.slowloris, `${timedOut} cut at the first-request deadline (${Math.min(FIRST_REQUEST_TIMEOUT_MS, counts.idleTimeoutMs)} ms), ${refused} refused or dropped (over the limit); last closed after ${longest.toFixed(0)} ms`, problems];
 }
 
+/** `count` `tracemark ctl`-like clients, one after the other: how many were served (`list`). */
+async function newClientsServed(host: Host, count: number, phase: string, problems: string[]): Promise<number> {
+  let served = 0;
+  for (let i = 0; i < count; i++) {
+    try {
+      const reply = await controlRequest(host.child.pid as number, { cmd: 'list' }, { path: host.socketPath, timeoutMs: 10_000 });
+      if (reply.ok === true) served++;
+      else problems.push(`${phase}: a new client was refused: ${reply.code}: ${reply.message}`);
+    } catch (error) {
+      problems.push(`${phase}: a new client failed: ${(error as Error).message}`);
+    }
+  }
+  return served;
+}
+
 /**
  * One client holds every connection (half of them silent since they connected, half idle after
  * a `list`), then `tracemark ctl`-like clients come one after the other: each must be served
@@ -279,16 +294,7 @@ async function heldConnections(host: Host, counts: AttackCounts): Promise<[numbe
   }, counts.idleTimeoutMs * 3 + 5000));
   await sleep(EVICTABLE_IDLE_MS + 300);
   const newcomers = 5;
-  let served = 0;
-  for (let i = 0; i < newcomers; i++) {
-    try {
-      const reply = await controlRequest(host.child.pid as number, { cmd: 'list' }, { path: host.socketPath, timeoutMs: 10_000 });
-      if (reply.ok === true) served++;
-      else problems.push(`held connections: a new client was refused: ${reply.code}: ${reply.message}`);
-    } catch (error) {
-      problems.push(`held connections: a new client failed: ${(error as Error).message}`);
-    }
-  }
+  const served = await newClientsServed(host, newcomers, 'held connections', problems);
   let evicted = 0, cut = 0;
   for (const seen of await Promise.all(holders)) {
     const messages = seen.lines.map((line) => String(parse(line).message ?? ''));
@@ -338,16 +344,7 @@ async function busyConnections(host: Host): Promise<[number, string, string[]]> 
   }));
   await sleep(BUSY_TURN_MS + 300);
   const newcomers = 5;
-  let served = 0;
-  for (let i = 0; i < newcomers; i++) {
-    try {
-      const reply = await controlRequest(host.child.pid as number, { cmd: 'list' }, { path: host.socketPath, timeoutMs: 10_000 });
-      if (reply.ok === true) served++;
-      else problems.push(`busy connections: a new client was refused: ${reply.code}: ${reply.message}`);
-    } catch (error) {
-      problems.push(`busy connections: a new client failed: ${(error as Error).message}`);
-    }
-  }
+  const served = await newClientsServed(host, newcomers, 'busy connections', problems);
   stop = true;
   await Promise.all(holders);
   if (served < newcomers) problems.push(`busy connections: ${served} of ${newcomers} new clients served`);
