@@ -10,6 +10,9 @@ import { FOREIGN_RINGS_CELL, syncMetadata, type MetadataTarget } from './metadat
 import { CTRL } from '../ring/layout.js';
 import { writeFault } from './fault.js';
 import { registryLogOf } from '../threads/registry-log.js';
+import { yieldToApplication } from '../threads/own-worker.js';
+
+yieldToApplication();
 
 interface DrainerChannel {
   data: SharedArrayBuffer;

@@ -9,6 +9,9 @@ import { METADATA_SINK_INDEX, SINK_BUDGET, type SinkPacketMessage } from '../ctf
 import { PortOrder } from './port-order.js';
 import { RelayProducer, type ProducerConfig } from './producer.js';
 import { SENDER_STATE, SENDER_STATUS, type SenderMessage } from './sender-status.js';
+import { yieldToApplication } from '../threads/own-worker.js';
+
+yieldToApplication();
 
 interface SenderData {
   config: ProducerConfig;

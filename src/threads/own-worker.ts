@@ -64,3 +64,24 @@ function hideWorkerEvent(worker: Worker): void {
   // The event comes on the next tick; never keep the wrapper longer than this turn.
   setImmediate(restore).unref();
 }
+
+/** How much lower than the process's threads tracemark's own threads run (nice steps, Linux). */
+export const OWN_THREAD_NICE_STEPS = 5;
+
+/**
+ * Run inside one of tracemark's own threads: lowers this thread's scheduling priority, so that
+ * waking it (a packet committed, once per sub-buffer) never takes a core from the application's
+ * threads; on an idle core it still runs at full speed. When every core is busy, it yields to
+ * the application: the ring fills and drops, counted, instead of the application slowing down.
+ * Linux only (a thread is a task with its own nice value); elsewhere, or when refused, nothing.
+ */
+export function yieldToApplication(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    const { readlinkSync } = process.getBuiltinModule('node:fs');
+    const { getPriority, setPriority } = process.getBuiltinModule('node:os');
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (!Number.isInteger(tid) || tid <= 0) return;
+    setPriority(tid, Math.min(19, getPriority(tid) + OWN_THREAD_NICE_STEPS));
+  } catch { /* no /proc, or refused: the thread keeps the process's priority */ }
+}
