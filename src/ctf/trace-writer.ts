@@ -222,12 +222,15 @@ export class TraceWriter {
    */
   sealForeignRings(vtid: number): number {
     let lost = 0;
-    for (const ring of this.foreignRings.get(vtid) ?? []) {
-      lost += sealAbandonedPacket(ring, (id) => registry.byId(id)?.fields);
-    }
+    for (const ring of this.foreignRings.get(vtid) ?? []) lost += this.sealRing(ring);
     if (lost > 0) this.ring();
     this.endSinkStreams(vtid);
     return lost;
+  }
+
+  /** The packet a thread left open in `ring`, sealed with its events counted as discarded. */
+  private sealRing(ring: RingView): number {
+    return sealAbandonedPacket(ring, (id) => registry.byId(id)?.fields);
   }
 
   /** Stream index (in the sink) of channel `channelIndex` of thread `vtid`, or -1. */
@@ -360,7 +363,7 @@ export class TraceWriter {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, EXIT_PRODUCER_PAUSE_MS);
     }
     for (const rings of this.foreignRings.values()) {
-      for (const ring of rings) sealed.set(ring, sealAbandonedPacket(ring, (id) => registry.byId(id)?.fields));
+      for (const ring of rings) sealed.set(ring, this.sealRing(ring));
     }
     return sealed;
   }

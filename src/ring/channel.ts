@@ -138,8 +138,11 @@ export class Channel {
 
   private countDiscarded(): void {
     const total = ++this.discardedTotal;
-    Atomics.store(this.ctrl, CTRL.discardedLow, total % TWO_POW_32);
-    Atomics.store(this.ctrl, CTRL.discardedHigh, Math.floor(total / TWO_POW_32));
+    // Plain stores, no fence: a full ring drops every event through here, and the count is read
+    // only after this thread stopped recording (process exit, close).
+    const ctrl = this.ctrl;
+    ctrl[CTRL.discardedLow] = total % TWO_POW_32;
+    if (total >= TWO_POW_32) ctrl[CTRL.discardedHigh] = Math.floor(total / TWO_POW_32);
   }
 
   private openPacket(ts: number): boolean {

@@ -97,15 +97,42 @@ export function decodePacket(
   return events;
 }
 
+type RingBytes = { readonly view: DataView; readonly bytes: Uint8Array; readonly ctrl: Int32Array; readonly subbufSize: number; readonly subbufCount: number };
+
+/** Makes the packet at `startBytes` an empty one (header only) at `timestampNs`, reporting `discarded`. */
+function writeEmptyPacket(view: DataView, startBytes: number, timestampNs: number, discarded: number): void {
+  writeU64(view, startBytes + PACKET.timestampBeginOffsetBytes, timestampNs);
+  writeU64(view, startBytes + PACKET.timestampEndOffsetBytes, timestampNs);
+  writeU64(view, startBytes + PACKET.contentSizeOffsetBytes, PACKET.headerSizeBytes * 8);
+  writeU64(view, startBytes + PACKET.packetSizeOffsetBytes, PACKET.headerSizeBytes * 8);
+  writeU64(view, startBytes + PACKET.eventsDiscardedOffsetBytes, discarded);
+}
+
+/**
+ * Claims sub-buffer `index` if it is free (state `writing`, left for the caller to commit, after
+ * any older packet) and makes it the empty packet that follows the one at `afterIndex` (its
+ * header, the next sequence number), reporting `discarded`. Readers count a packet's losses
+ * against the packet before it, so this is how losses that no packet carries get reported.
+ * Returns false when that sub-buffer is not free.
+ */
+function claimEmptyPacketAfter(ring: RingBytes, afterIndex: number, index: number, timestampNs: number, discarded: number): boolean {
+  const cell = CTRL.firstState + index;
+  if (Atomics.compareExchange(ring.ctrl, cell, SUBBUF.free, SUBBUF.writing) !== SUBBUF.free) return false;
+  const afterStart = afterIndex * ring.subbufSize;
+  const startBytes = index * ring.subbufSize;
+  const seq = readU64(ring.view, afterStart + PACKET.seqNumOffsetBytes);
+  if (index !== afterIndex) ring.bytes.copyWithin(startBytes, afterStart, afterStart + PACKET.headerSizeBytes);
+  writeU64(ring.view, startBytes + PACKET.seqNumOffsetBytes, seq + 1);
+  writeEmptyPacket(ring.view, startBytes, timestampNs, discarded);
+  return true;
+}
+
 /**
  * The sub-buffer a dead producer left open (state `writing`), if any: its events are counted,
  * and it becomes an empty packet that reports them as discarded, so the trace says what was lost.
  * Only for rings with `poisonOnOpen` (a worker's), whose producer thread has ended.
  */
-export function sealAbandonedPacket(
-  ring: { readonly view: DataView; readonly bytes: Uint8Array; readonly ctrl: Int32Array; readonly subbufSize: number; readonly subbufCount: number },
-  fieldsOf: (id: number) => readonly FieldInfo[] | undefined,
-): number {
+export function sealAbandonedPacket(ring: RingBytes, fieldsOf: (id: number) => readonly FieldInfo[] | undefined): number {
   let sealed = 0;
   for (let i = 0; i < ring.subbufCount; i++) {
     const cell = CTRL.firstState + i;
@@ -120,29 +147,14 @@ export function sealAbandonedPacket(
     const view = ring.view;
     const begin = readU64(view, startBytes + PACKET.timestampBeginOffsetBytes);
     const discardedBefore = readU64(view, startBytes + PACKET.eventsDiscardedOffsetBytes);
-    const emptyPacket = (at: number, discarded: number): void => {
-      writeU64(view, at + PACKET.timestampEndOffsetBytes, begin);
-      writeU64(view, at + PACKET.contentSizeOffsetBytes, PACKET.headerSizeBytes * 8);
-      writeU64(view, at + PACKET.packetSizeOffsetBytes, PACKET.headerSizeBytes * 8);
-      writeU64(view, at + PACKET.eventsDiscardedOffsetBytes, discarded);
-    };
-    // Readers count the losses of a packet against the packet before it: the open one becomes
-    // an empty packet with the count as of its opening, and a packet after it (a free
-    // sub-buffer, when the ring has one) carries the events lost with it.
+    // The open one becomes an empty packet with the count as of its opening, and a packet after
+    // it (a free sub-buffer, when the ring has one) carries the events lost with it.
     const next = (i + 1) % ring.subbufCount;
-    const nextCell = CTRL.firstState + next;
-    if (lost > 0 && Atomics.compareExchange(ring.ctrl, nextCell, SUBBUF.free, SUBBUF.writing) === SUBBUF.free) {
-      const nextStart = next * ring.subbufSize;
-      ring.bytes.copyWithin(nextStart, startBytes, startBytes + PACKET.headerSizeBytes);
-      writeU64(view, nextStart + PACKET.seqNumOffsetBytes, readU64(view, startBytes + PACKET.seqNumOffsetBytes) + 1);
-      emptyPacket(startBytes, discardedBefore);
-      emptyPacket(nextStart, discardedBefore + lost);
-      Atomics.store(ring.ctrl, cell, SUBBUF.committed);
-      Atomics.store(ring.ctrl, nextCell, SUBBUF.committed);
-    } else {
-      emptyPacket(startBytes, discardedBefore + lost);
-      Atomics.store(ring.ctrl, cell, SUBBUF.committed);
-    }
+    const carried = lost > 0 && claimEmptyPacketAfter(ring, i, next, begin, discardedBefore + lost);
+    writeEmptyPacket(view, startBytes, begin, carried ? discardedBefore : discardedBefore + lost);
+    // In sequence order: a drainer running meanwhile takes the older one first.
+    Atomics.store(ring.ctrl, cell, SUBBUF.committed);
+    if (carried) Atomics.store(ring.ctrl, CTRL.firstState + next, SUBBUF.committed);
     sealed += lost;
   }
   return sealed;
@@ -155,10 +167,7 @@ export function sealAbandonedPacket(
  * whether a packet was added (committed, to be drained). `discardedTotal`: the producer's count
  * (CTRL.discardedLow/High) plus what sealAbandonedPacket counted.
  */
-export function appendLossPacket(
-  ring: { readonly view: DataView; readonly bytes: Uint8Array; readonly ctrl: Int32Array; readonly subbufSize: number; readonly subbufCount: number },
-  discardedTotal: number,
-): boolean {
+export function appendLossPacket(ring: RingBytes, discardedTotal: number): boolean {
   const view = ring.view;
   let newest = -1;
   let newestSeq = -1;
@@ -171,20 +180,11 @@ export function appendLossPacket(
   if (newest < 0) return false; // never a packet: nothing was recorded, nothing discarded
   const newestStart = newest * ring.subbufSize;
   if (readU64(view, newestStart + PACKET.eventsDiscardedOffsetBytes) >= discardedTotal) return false;
+  const endTs = readU64(view, newestStart + PACKET.timestampEndOffsetBytes);
   for (let k = 1; k <= ring.subbufCount; k++) {
-    const i = (newest + k) % ring.subbufCount;
-    const cell = CTRL.firstState + i;
-    if (Atomics.compareExchange(ring.ctrl, cell, SUBBUF.free, SUBBUF.writing) !== SUBBUF.free) continue;
-    const startBytes = i * ring.subbufSize;
-    const endTs = readU64(view, newestStart + PACKET.timestampEndOffsetBytes);
-    if (i !== newest) ring.bytes.copyWithin(startBytes, newestStart, newestStart + PACKET.headerSizeBytes);
-    writeU64(view, startBytes + PACKET.seqNumOffsetBytes, newestSeq + 1);
-    writeU64(view, startBytes + PACKET.timestampBeginOffsetBytes, endTs);
-    writeU64(view, startBytes + PACKET.timestampEndOffsetBytes, endTs);
-    writeU64(view, startBytes + PACKET.contentSizeOffsetBytes, PACKET.headerSizeBytes * 8);
-    writeU64(view, startBytes + PACKET.packetSizeOffsetBytes, PACKET.headerSizeBytes * 8);
-    writeU64(view, startBytes + PACKET.eventsDiscardedOffsetBytes, discardedTotal);
-    Atomics.store(ring.ctrl, cell, SUBBUF.committed);
+    const index = (newest + k) % ring.subbufCount;
+    if (!claimEmptyPacketAfter(ring, newest, index, endTs, discardedTotal)) continue;
+    Atomics.store(ring.ctrl, CTRL.firstState + index, SUBBUF.committed);
     return true;
   }
   return false;
