@@ -112,7 +112,9 @@ export function viewerCanvas(meta: any, sec: any, fmt: any, st: any): any {
     ctx.fillRect(0, y, width, trackH[t]);
     for (const l of meta.lost) {
       if (l.track !== t || l.endNs < viewStart || l.startNs > viewEnd) continue;
-      const x0 = Math.max(LABEL_W, xOf(l.startNs));
+      // At least 2 px, inside the canvas: losses reported by a trace's last packet (a ring that
+      // stayed full to the end) start at the view's right edge.
+      const x0 = Math.min(Math.max(LABEL_W, xOf(l.startNs)), width - 2);
       const x1 = Math.min(width, Math.max(xOf(l.endNs), x0 + 2));
       ctx.fillStyle = 'rgba(220, 40, 40, 0.28)';
       ctx.fillRect(x0, y, x1 - x0, trackH[t]);
