@@ -40,7 +40,7 @@ interface DrainerData {
 
 const { doorbell, faultText, channels, sink, port, metadata } = workerData as DrainerData;
 const rings: RingView[] = channels.map((c, index) => ringView(c.data, c.ctrl, c.subbufSize, c.subbufCount, c.fd,
-  sink === undefined ? null : new PortPacketSink(sink, index)));
+  sink === undefined ? null : new PortPacketSink(sink, index, 'own thread')));
 const failed = new Set<RingView>();
 const metadataTarget: MetadataTarget | undefined = metadata === undefined ? undefined : {
   fd: metadata.fd, uuidBytes: metadata.uuidBytes, log: registryLogOf(metadata.log), cells: metadata.cells,
@@ -59,7 +59,7 @@ function takeNewRings(): void {
   for (let message = receiveMessageOnPort(port); message !== undefined; message = receiveMessageOnPort(port)) {
     const c = message.message as DrainerChannel;
     rings.push(ringView(c.data, c.ctrl, c.subbufSize, c.subbufCount, c.fd,
-      sink === undefined || c.sinkIndex === undefined ? null : new PortPacketSink(sink, c.sinkIndex)));
+      sink === undefined || c.sinkIndex === undefined ? null : new PortPacketSink(sink, c.sinkIndex, 'own thread')));
   }
 }
 

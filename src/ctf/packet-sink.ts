@@ -23,14 +23,19 @@ export interface PortSinkSpec {
 /** The channel index of a metadata packet posted through a sink (outside the byte budget). */
 export const METADATA_SINK_INDEX = -1;
 
-/** Posts a metadata packet (a copy) through a sink's port, ahead of the packets that need it. */
+/**
+ * Posts a metadata packet (a copy) through a sink's port, ahead of the packets that need it.
+ * Copied by the structured clone, never transferred: this runs in the application's thread too,
+ * and one detached ArrayBuffer in a thread turns off V8's "no buffer was ever detached"
+ * assumption for good, which adds a detach check to every typed-array store of every optimised
+ * event encoder of that thread (docs/design/zero-cost-markers.md).
+ */
 export function postMetadata(spec: PortSinkSpec, packet: Uint8Array): void {
-  const copy = packet.slice();
-  const message: SinkPacketMessage = { c: METADATA_SINK_INDEX, b: copy.buffer };
-  spec.port.postMessage(message, [copy.buffer]);
+  const message: SinkPacketMessage = { c: METADATA_SINK_INDEX, b: packet.slice().buffer };
+  spec.port.postMessage(message);
 }
 
-/** The message a port sink posts: channel index and the packet's bytes (transferred). */
+/** The message a port sink posts: channel index and the packet's bytes (transferred from the drainer). */
 export interface SinkPacketMessage {
   c: number;
   b: ArrayBuffer;
@@ -39,10 +44,13 @@ export interface SinkPacketMessage {
 export class PortPacketSink implements PacketSink {
   private readonly spec: PortSinkSpec;
   private readonly channelIndex: number;
+  /** Whether copies may be transferred: only in tracemark's own threads (see postMetadata). */
+  private readonly transfer: boolean;
 
-  constructor(spec: PortSinkSpec, channelIndex: number) {
+  constructor(spec: PortSinkSpec, channelIndex: number, where: 'own thread' | 'application thread') {
     this.spec = spec;
     this.channelIndex = channelIndex;
+    this.transfer = where === 'own thread';
   }
 
   offer(bytes: Uint8Array, offsetBytes: number, lengthBytes: number): boolean {
@@ -57,7 +65,8 @@ export class PortPacketSink implements PacketSink {
     copy.set(bytes.subarray(offsetBytes, offsetBytes + lengthBytes));
     Atomics.add(budget, SINK_BUDGET.pendingBytes, lengthBytes);
     const message: SinkPacketMessage = { c: this.channelIndex, b: copy.buffer };
-    port.postMessage(message, [copy.buffer]);
+    if (this.transfer) port.postMessage(message, [copy.buffer]);
+    else port.postMessage(message);
     return true;
   }
 }

@@ -135,7 +135,7 @@ export class TraceWriter {
           fds.push(fd);
           files.push(name);
         }
-        const mainSink = sink === undefined ? null : new PortPacketSink(sink.main, index);
+        const mainSink = sink === undefined ? null : new PortPacketSink(sink.main, index, 'application thread');
         this.rings.push(ringView(channel.data, channel.ctrl, channel.subbufSize, channel.subbufCount, fd, mainSink));
       });
     } catch (error) {
@@ -199,7 +199,7 @@ export class TraceWriter {
       const sinkIndex = this.rings.length;
       // The sink learns of the stream before the drainer can hand it a packet of it.
       if (sink !== undefined) this.options.onSinkStream?.(sinkIndex, name);
-      const view = ringView(ring.data, ring.ctrl, ring.subbufSize, ring.subbufCount, fd, sink === undefined ? null : new PortPacketSink(sink.main, sinkIndex));
+      const view = ringView(ring.data, ring.ctrl, ring.subbufSize, ring.subbufCount, fd, sink === undefined ? null : new PortPacketSink(sink.main, sinkIndex, 'application thread'));
       this.rings.push(view);
       let list = this.foreignRings.get(vtid);
       if (list === undefined) this.foreignRings.set(vtid, list = []);

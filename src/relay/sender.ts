@@ -171,8 +171,9 @@ export class RelaySender {
 
   private post(message: SenderMessage): void {
     if (this.finished) return;
-    const transfer = message.type === 'metadata' ? [message.b] : [];
-    this.mainChannel.port1.postMessage(message, transfer);
+    // Cloned, not transferred: a detached buffer in the application's thread would slow every
+    // encoder of that thread (see postMetadata in src/ctf/packet-sink.ts).
+    this.mainChannel.port1.postMessage(message);
   }
 
   /**
