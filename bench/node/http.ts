@@ -9,7 +9,10 @@
  * Main-thread CPU (Linux /proc, 10 ms ticks) is printed beside the whole process's: the drainer
  * thread's work counts in the latter only. `--breakdown` adds one case per source (which one costs).
  * Default: 7 rounds × (2 s warm-up + 3 s), about 2.5 minutes.
- * `node dist/bench/node/http.js [--quick] [--breakdown] [--rounds N] [--seconds S] [--connections C]`
+ * `--wrk`: the load comes from `wrk` (Debian's package; one thread) instead of this process: an
+ * open-ended load that keeps the server's main thread busy, so that requests/s is the server's
+ * capacity (a Node client tops out below it on 2 cores). Latencies are then wrk's.
+ * `node dist/bench/node/http.js [--quick] [--breakdown] [--wrk] [--rounds N] [--seconds S] [--connections C]`
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import dc from 'node:diagnostics_channel';
@@ -91,6 +94,46 @@ async function load(port: number, connections: number, ms: number): Promise<{ co
   return { count: latenciesMs.length, latenciesMs, errors, elapsedMs };
 }
 
+/** `wrk` on PATH, or undefined. */
+function findWrk(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const path = join(dir, 'wrk');
+    try { if (statSync(path).isFile()) return path; } catch { /* next */ }
+  }
+  return undefined;
+}
+
+function wrkMs(text: string): number {
+  const match = /^([\d.]+)(us|ms|s)$/.exec(text);
+  if (match === null) return NaN;
+  const value = Number(match[1]);
+  return match[2] === 'us' ? value / 1000 : match[2] === 'ms' ? value : value * 1000;
+}
+
+/** The same load from `wrk -t1`: as many requests as the server answers, on `connections`. */
+function loadWithWrk(wrk: string, port: number, connections: number, ms: number): Promise<{ count: number; errors: number; elapsedMs: number; p50Ms: number; p99Ms: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(wrk, ['-t1', `-c${connections}`, `-d${Math.max(1, Math.round(ms / 1000))}s`, '--latency', `http://127.0.0.1:${port}/bench`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => { out += chunk; });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const done = /(\d+) requests in ([\d.]+)(ms|s),/.exec(out);
+      if (code !== 0 || done === null) { reject(new Error(`wrk failed (${code}): ${out}`)); return; }
+      const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+      const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+      resolve({
+        count: Number(done[1]),
+        elapsedMs: Number(done[2]) * (done[3] === 's' ? 1000 : 1),
+        errors: (errors === null ? 0 : errors.slice(1).reduce((sum, n) => sum + Number(n), 0)) + (non2xx === null ? 0 : Number(non2xx[1])),
+        p50Ms: wrkMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ''),
+        p99Ms: wrkMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ''),
+      });
+    });
+  });
+}
+
 function quantile(sorted: number[], q: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
@@ -119,15 +162,22 @@ function serverCpuUs(port: number): Promise<{ cpuUs: number; mainThreadUs: numbe
   });
 }
 
-async function runCase(c: Case, base: string, round: number, seconds: number, connections: number): Promise<Run> {
+async function runCase(c: Case, base: string, round: number, seconds: number, connections: number, wrk: string | undefined): Promise<Run> {
   const dir = join(base, `${c.key.replace(/[^a-z]/g, '_')}-${round}`);
   const server = await startServer(c.mode, dir, c.pattern);
-  await load(server.port, connections, 2000); // warm-up: JIT (tens of thousands of requests), connections
+  // Warm-up: JIT (tens of thousands of requests), connections.
+  if (wrk === undefined) await load(server.port, connections, 2000); else await loadWithWrk(wrk, server.port, connections, 2000);
   const cpuBefore = await serverCpuUs(server.port);
-  const result = await load(server.port, connections, seconds * 1000);
+  let result: { count: number; errors: number; elapsedMs: number; p50Ms: number; p99Ms: number };
+  if (wrk === undefined) {
+    const closed = await load(server.port, connections, seconds * 1000);
+    const sorted = closed.latenciesMs.sort((a, b) => a - b);
+    result = { ...closed, p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99) };
+  } else {
+    result = await loadWithWrk(wrk, server.port, connections, seconds * 1000);
+  }
   const cpuAfter = await serverCpuUs(server.port);
   const recorded = await stopServer(server);
-  const sorted = result.latenciesMs.sort((a, b) => a - b);
   const requests = Math.max(1, result.count);
   return {
     key: c.key,
@@ -135,8 +185,8 @@ async function runCase(c: Case, base: string, round: number, seconds: number, co
     requestsPerSecond: result.count / (result.elapsedMs / 1000),
     cpuUsPerRequest: (cpuAfter.cpuUs - cpuBefore.cpuUs) / requests,
     mainThreadUsPerRequest: cpuBefore.mainThreadUs < 0 ? NaN : (cpuAfter.mainThreadUs - cpuBefore.mainThreadUs) / requests,
-    p50Ms: quantile(sorted, 0.5),
-    p99Ms: quantile(sorted, 0.99),
+    p50Ms: result.p50Ms,
+    p99Ms: result.p99Ms,
     errors: result.errors,
     traceBytes: c.mode === 'on' ? dirBytes(dir) : 0,
     ...(c.mode === 'on' || c.mode === 'mem' ? { recorded } : {}),
@@ -186,15 +236,17 @@ export async function nodeHttpBenchmark(): Promise<void> {
   const seconds = option('seconds', quick ? 2 : 3);
   const connections = option('connections', 16);
   const cases = process.argv.includes('--breakdown') ? [...CASES, ...BREAKDOWN] : CASES;
+  const wrk = process.argv.includes('--wrk') ? findWrk() : undefined;
+  if (process.argv.includes('--wrk') && wrk === undefined) throw new Error('--wrk: wrk is not on PATH (apt-get install wrk)');
   const base = mkdtempSync(join(tmpdir(), 'tracemark-bench-node-'));
   console.log(`\n## node:* on a loopback HTTP server — targets: off = no measurable difference, on ≤ 5 % fewer requests/s`);
-  console.log(`node ${process.version}, ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${rounds} rounds × ${seconds} s × ${connections} keep-alive connections, cases interleaved (order rotates per round)\n`);
+  console.log(`node ${process.version}, ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${rounds} rounds × ${seconds} s × ${connections} keep-alive connections${wrk === undefined ? ' from this process (closed loop)' : ' from wrk -t1 (as fast as the server answers)'}, cases interleaved (order rotates per round)\n`);
   const runs: Run[] = [];
   try {
     for (let round = 0; round < rounds; round++) {
       const order = cases.map((_, i) => cases[(i + round) % cases.length]);
       for (const c of order) {
-        const run = await runCase(c, base, round, seconds, connections);
+        const run = await runCase(c, base, round, seconds, connections, wrk);
         runs.push(run);
         console.error(`round ${round + 1} ${c.key}: ${run.requestsPerSecond.toFixed(0)} req/s, ${run.cpuUsPerRequest.toFixed(1)} µs CPU/req (main thread ${run.mainThreadUsPerRequest.toFixed(1)}), p99 ${run.p99Ms.toFixed(2)} ms${run.recorded === undefined ? '' : ` ${JSON.stringify(run.recorded)}`}`);
       }
