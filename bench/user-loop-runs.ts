@@ -14,7 +14,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const script = fileURLToPath(new URL('./user-loop.js', import.meta.url));
-const ALL_GROUPS = ['fresh', 'cycles', 'enabledFresh', 'enabled', 'filtered', 'disk'];
+const ALL_GROUPS = ['fresh', 'cycles', 'guarded', 'enabledFresh', 'enabled', 'filtered', 'disk'];
 
 interface PairedResult {
   name: string;

@@ -27,6 +27,16 @@ function handleAll(n: number): number {
   }
   return sum;
 }
+
+/** The guard the docs recommend for costly arguments. */
+function handleAllGuarded(n: number): number {
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    sum += i;
+    if (request.enabled) request(i, i, i, 'hello');
+  }
+  return sum;
+}
 // ---------------------------------------------------------------------------------------------
 
 function emptyLoop(n: number): number {
@@ -149,6 +159,11 @@ const groups: Record<string, () => Promise<PairedResult>> = {
   async cycles() {
     await cycles();
     return paired('marker disabled after 100 session and 100 attach cycles', handleAll, 'empty loop', emptyLoop, DISABLED_N);
+  },
+  async guarded() {
+    await cycles();
+    for (let k = 0; k < 5; k++) handleAllGuarded(200_000);
+    return paired('marker disabled, guarded by `if (marker.enabled)`, after the cycles', handleAllGuarded, 'empty loop', emptyLoop, DISABLED_N);
   },
   async enabled() {
     await cycles();

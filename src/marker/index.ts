@@ -19,11 +19,25 @@ export type Marker<F extends string = string> = ((...args: FormatArgs<F>) => voi
   attach(probe: (...args: FormatArgs<F>) => void): () => void;
 };
 
+/**
+ * Gives the marker function a hidden class of its own before its properties are defined. Each
+ * marker's `enabled` getter is its own function, reading its own switch (which the JIT folds: a
+ * data field or a getter shared by all markers, reading the marker, left `if (m.enabled)` at
+ * 4 ns and boxing the caller's numbers on Node 24). Two markers defining the same accessor
+ * property with different getters from one hidden class make V8 turn the second one's
+ * properties into a dictionary (a lookup per `m.enabled`, ~10 ns). A prototype of its own (an
+ * empty object inheriting Function.prototype) is a hidden class of its own.
+ */
+function ownHiddenClass(fn: object): void {
+  Object.setPrototypeOf(fn, Object.create(Function.prototype) as object);
+}
+
 // Shared by every copy of tracemark in the process (src/process/state.ts).
 const markersById = processState.markersById as Map<number, Marker>;
 
 interface Callable {
-  fn: (...args: unknown[]) => void;
+  /** Creates the marker function, its `name` a data property (see markerBatchSource). */
+  make: () => (...args: unknown[]) => void;
   enabled: () => boolean;
   sw: SwitchState;
 }
@@ -36,14 +50,25 @@ interface Callable {
  * `if (sw.on)` of a field whose type the JIT does not track is a chain of ToBoolean tests.
  * Batching is only about declaration time: one `new Function` call costs ~20 µs of fixed work
  * (compile, cache), a function literal in a batch ~3 µs (100,000 markers: 5 s -> see BENCHMARKS).
+ *
+ * The marker function is anonymous in the source and defined under a computed key, which makes
+ * its `name` an ordinary data property: redefining the built-in `name` of a function declared
+ * by name turns its properties into a dictionary, and then `marker.enabled`, the guard the docs
+ * recommend, costs a lookup (~10 ns) instead of a field read (BENCHMARKS.md). The key is the
+ * same for every marker (a new key per marker would add a hidden class per marker to the object
+ * literal's).
  */
+
 function markerBatchSource(arity: number, firstSerial: number, count: number): string {
   const params = Array.from({ length: arity }, (_, i) => `a${i}`).join(', ');
   let source = '';
   for (let k = 0; k < count; k++) {
+    // The tag makes this batch's text unique (V8 caches `new Function` by text) and is the name
+    // V8 infers for the marker function: profiles and V8's traces show it.
+    const tag = codeTag('marker', firstSerial + k);
     source += `const sw${k} = init[${k}];
 out[${k}] = {
-  fn: function ${codeTag('marker', firstSerial + k)}(${params}) { if (sw${k}.on === true) sw${k}.fire(${params}); },
+  make: function () { const key = 'marker'; const ${tag} = { [key]: function (${params}) { if (sw${k}.on === true) sw${k}.fire(${params}); } }[key]; return ${tag}; },
   enabled: function () { return sw${k}.on; },
 };
 `;
@@ -63,11 +88,11 @@ function preparedCallable(arity: number): Callable {
     const count = batchSizeByArity.get(arity) ?? 1;
     batchSizeByArity.set(arity, Math.min(count * 4, MAX_BATCH));
     const switches = Array.from({ length: count }, createSwitch);
-    const out = new Array<{ fn: (...args: unknown[]) => void; enabled: () => boolean }>(count);
+    const out = new Array<{ make: () => (...args: unknown[]) => void; enabled: () => boolean }>(count);
     new Function('init', 'out', markerBatchSource(arity, nextSerial, count))(switches, out);
     nextSerial += count;
     // Handed out in source order, so that serials follow declaration order.
-    pool = out.map((c, k) => ({ fn: c.fn, enabled: c.enabled, sw: switches[k] })).reverse();
+    pool = out.map((c, k) => ({ make: c.make, enabled: c.enabled, sw: switches[k] })).reverse();
     prepared.set(arity, pool);
   }
   return pool.pop() as Callable;
@@ -77,7 +102,7 @@ function createCallable(arity: number): Callable {
   if (canGenerateCode()) return preparedCallable(arity);
   const sw = createSwitch();
   return {
-    fn: function (...args: unknown[]): void { if (sw.on) sw.fire(...args); },
+    make: () => ({ ['marker']: function (...args: unknown[]): void { if (sw.on) sw.fire(...args); } })['marker'],
     enabled: () => sw.on,
     sw,
   };
@@ -100,7 +125,8 @@ export function marker<F extends string>(name: string, format: F): Marker<F> {
   const callable = createCallable(registration.fields.length);
   const switchState = callable.sw;
   const state: MarkerState = { registration, switchState, probes: [] };
-  const fn = callable.fn as unknown as Marker<F>;
+  const fn = callable.make() as unknown as Marker<F>;
+  ownHiddenClass(fn);
   Object.defineProperties(fn, {
     name: { value: registration.name },
     id: { value: registration.id, enumerable: true },

@@ -8,6 +8,7 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { repoRoot } from './helpers.js';
 
@@ -41,4 +42,30 @@ test('after 100 session and attach cycles the marker is still inlined into an op
   // constness changes once), never one per cycle.
   const loopDeopts = lines.filter((l) => /marking dependent code .*userLoop/.test(l));
   assert.ok(loopDeopts.length <= 4, `a few dependent-code deoptimisations of the loop, got ${loopDeopts.length}:\n${loopDeopts.join('\n')}`);
+});
+
+test('marker functions keep fast properties, so that `marker.enabled` is an inlined getter', () => {
+  // Redefining a function's `name` turns its properties into a dictionary: `if (m.enabled)` then
+  // cost a dictionary lookup per call (~10 ns, BENCHMARKS.md). Markers of several arities and
+  // batches, named from their creation, must stay in fast mode.
+  const index = pathToFileURL(resolve(repoRoot, 'dist', 'src', 'index.js')).href;
+  const script = `
+    const { marker } = await import(${JSON.stringify(index)});
+    const formats = ['', 'a %d', 'a %d b %s', 'a %d b %d c %ld s %s', 'p %pW'];
+    const out = [];
+    for (let i = 0; i < 40; i++) {
+      const m = marker('jitfast:m' + i, formats[i % formats.length]);
+      out.push([m.name, %HasFastProperties(m), typeof m.enabled, m.id >= 0]);
+    }
+    console.log(JSON.stringify(out));`;
+  const child = spawnSync(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(child.status, 0, child.stderr);
+  const rows = JSON.parse(child.stdout) as [string, boolean, string, boolean][];
+  assert.equal(rows.length, 40);
+  rows.forEach(([name, fast, enabledType, hasId], i) => {
+    assert.equal(name, `jitfast:m${i}`, 'the marker function is named provider:event');
+    assert.equal(fast, true, `${name} has fast properties`);
+    assert.equal(enabledType, 'boolean');
+    assert.ok(hasId);
+  });
 });
