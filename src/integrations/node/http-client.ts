@@ -2,7 +2,7 @@
 import { marker } from '../../marker/index.js';
 import { clockNowNs } from '../../ring/clock.js';
 import { currentRequest } from './context.js';
-import { channelSource, emitError, nextId, num, str, tagNumber, type Tagged } from './source.js';
+import { channelSource, emitError, nextId, num, str, type Tagged } from './source.js';
 
 const START = 'http.client.request.start';
 const FINISH = 'http.client.response.finish';
@@ -46,7 +46,7 @@ function onStart(message: unknown): void {
 
 /** Ends the span once: an error after the response (or a second error) is not a second end. */
 function end(request: unknown, status: number, durationNs: number): void {
-  const id = tagNumber(request, kId);
+  const id = num((request as Tagged)[kId]);
   if (id === 0) return;
   (request as Tagged)[kId] = 0;
   m.end(id, status, durationNs);
@@ -54,14 +54,14 @@ function end(request: unknown, status: number, durationNs: number): void {
 
 function onFinish(message: unknown): void {
   const { request, response } = message as { request: unknown; response: { statusCode?: number } };
-  end(request, num(response.statusCode), clockNowNs() - tagNumber(request, kStartNs));
+  end(request, num(response.statusCode), clockNowNs() - num((request as Tagged)[kStartNs]));
 }
 
 function onError(message: unknown): void {
   const { request, error } = message as { request: unknown; error: unknown };
-  const id = tagNumber(request, kId);
+  const id = num((request as Tagged)[kId]);
   if (id === 0) return;
-  const durationNs = clockNowNs() - tagNumber(request, kStartNs);
+  const durationNs = clockNowNs() - num((request as Tagged)[kStartNs]);
   emitError(m.error, id, error, durationNs);
   end(request, 0, durationNs);
 }

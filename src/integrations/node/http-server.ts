@@ -7,7 +7,7 @@
 import { marker } from '../../marker/index.js';
 import { clockNowNs } from '../../ring/clock.js';
 import { enterRequest } from './context.js';
-import { channelSource, nextId, num, socketBytesWritten, str, tagNumber, type Tagged } from './source.js';
+import { channelSource, nextId, num, socketBytesWritten, str, type Tagged } from './source.js';
 
 const START = 'http.server.request.start';
 const FINISH = 'http.server.response.finish';
@@ -51,10 +51,10 @@ function onStart(message: unknown): void {
 
 /** Ends the span of `request` once (its id is cleared); nothing for one begun before the subscription. */
 function end(request: unknown, socketBytes: number, status: number, error: string): void {
-  const id = tagNumber(request, kId);
+  const id = num((request as Tagged)[kId]);
   if (id === 0 || !m.end.enabled) return;
   (request as Tagged)[kId] = 0;
-  m.end(id, status, socketBytes - tagNumber(request, kBytes), clockNowNs() - tagNumber(request, kStartNs), error);
+  m.end(id, status, socketBytes - num((request as Tagged)[kBytes]), clockNowNs() - num((request as Tagged)[kStartNs]), error);
 }
 
 /** Shared by every response (no closure per request); `this` is the response. */
