@@ -58,7 +58,6 @@ interface Callable {
  * same for every marker (a new key per marker would add a hidden class per marker to the object
  * literal's).
  */
-
 function markerBatchSource(arity: number, firstSerial: number, count: number): string {
   const params = Array.from({ length: arity }, (_, i) => `a${i}`).join(', ');
   let source = '';
