@@ -7,7 +7,7 @@
  * the application's markers: when the application resolves `tracemark` to another installed
  * copy (a global CLI, a local dependency), that copy's preload does the work instead.
  */
-import { CONTROL_ENV, RECORD_ENV } from './record-config.js';
+import { CONTROL_ENV, RECORD_ENV } from './record-env.js';
 
 const RAN = Symbol.for('tracemark.preload.ran');
 

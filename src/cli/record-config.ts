@@ -4,10 +4,9 @@
  * those they start) records too, each into a sub-directory of its own (docs/cli.md).
  */
 import { TracemarkError } from '../errors/index.js';
+import { RECORD_ENV } from './record-env.js';
 
-export const RECORD_ENV = 'TRACEMARK_RECORD';
-/** `1`: the process also listens on its control socket (see docs/control.md). */
-export const CONTROL_ENV = 'TRACEMARK_CONTROL';
+export { RECORD_ENV, CONTROL_ENV } from './record-env.js';
 export const RECORD_CONFIG_VERSION = 1;
 
 export interface RecordConfig {
