@@ -6,36 +6,33 @@
  * The reader, the trace writer and the control server are exported through their lazy facades
  * (src/lazy/index.ts); test/startup/module-graph.test.ts pins what loads.
  */
-export { marker, type Marker } from './marker/index.js';
-export { registry, type Registration } from './registry/index.js';
-export { tracing, type TracingStats } from './chain/enable.js';
+// The marker path is one module (src/marker-path): one file to load, once built.
+export { marker, type Marker, registry, type Registration, tracing, type TracingStats } from './marker-path/index.js';
 export type { SessionOptions, EnableOptions, FilterCallback, SessionStats } from './session/index.js';
-export { Session, Channel, CHANNEL_DEFAULTS } from './lazy/index.js';
+export { Session, Channel, CHANNEL_DEFAULTS } from './marker-path/index.js';
 export type { ChannelOptions, ChannelMode, ChannelStats } from './ring/channel.js';
-export { TracemarkError, type TracemarkErrorCode } from './errors/index.js';
-export type { FieldInfo } from './format/parse.js';
-export type { FieldType } from './format/parse.js';
+export { TracemarkError, type TracemarkErrorCode } from './marker-path/index.js';
+export type { FieldInfo, FieldType } from './format/parse.js';
 export type { FormatArgs, SpecArg } from './format/types.js';
 export type { TraceEvent } from './read/decode/event.js';
 export {
   readTrace, readTraceSync, readTraceBatches, readTraceInfo, readTraceInfoSync,
   formatEvent, formatTimestamp, printEvents, registerBlobDecoder,
-} from './lazy/index.js';
+} from './marker-path/index.js';
 export type {
   ReadTraceOptions, ReadTraceBatchesOptions, TraceInfo, TraceSummary, StreamSummary, EventClassSummary,
   FieldSummary, DiscardedInfo, FormatOptions, BlobDecoder,
 } from './read/index.js';
-export { listen, writeTraceView } from './lazy/index.js';
+export { listen, writeTraceView } from './marker-path/index.js';
 export type { ListenOptions, ControlHandle } from './control/index.js';
 // Node.js core as node:* markers (docs/node.md).
-export { currentRequest } from './lazy/index.js';
+export { currentRequest } from './marker-path/index.js';
 export type { NodeSessionOptions } from './integrations/node/index.js';
 export type { TraceViewOptions, TraceViewResult } from './view/index.js';
 
 // In a worker thread, the sessions of the main thread record this thread's markers too
 // (loaded in workers only: the main thread's import stays on the marker path).
-import { inWorkerThread } from './process/state.js';
-import { onFirstUse } from './lazy/index.js';
+import { inWorkerThread, onFirstUse } from './marker-path/index.js';
 if (inWorkerThread) {
   try {
     onFirstUse<typeof import('./threads/worker-side.js')>('threads/worker-side.js')().startWorkerSide();

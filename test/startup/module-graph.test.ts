@@ -18,14 +18,20 @@ const LISTER = join(ROOT, 'test', 'startup', 'fixtures', 'loaded-modules.mjs');
 /** Node 22.15+: loads made by require(esm) pass through the hooks, so lazy loads are seen too. */
 const SEES_REQUIRE = typeof (nodeModule as { registerHooks?: unknown }).registerHooks === 'function';
 
-/** The marker path: what `import { marker } from 'tracemark'` may load (dist/src-relative). */
-const MARKER_PATH = [
-  'chain/enable.js', 'errors/index.js', 'format/parse.js', 'index.js', 'lazy/index.js', 'marker/index.js',
-  'process/state.js', 'registry/index.js',
-];
+/**
+ * The marker path: what `import { marker } from 'tracemark'` may load (dist/src-relative): the
+ * index and the bundle of the marker path's modules (scripts/bundle-marker-path.mjs).
+ */
+const MARKER_PATH = ['index.js', 'marker-path/index.js'];
+
+/**
+ * The marker path's modules outside the bundle are one-line re-exports of it; the session's
+ * modules import them by their own paths, so the first `new Session()` loads these shims too.
+ */
+const BUNDLED_SHIMS_OF_SESSION = ['chain/enable.js', 'errors/index.js', 'format/parse.js', 'lazy/index.js', 'marker/index.js', 'process/state.js'];
 
 /** What the first `new Session()` adds (src/lazy: the class loads on first `new`). */
-const SESSION_PATH = ['ring/channel.js', 'ring/layout.js', 'session/filters.js', 'session/index.js', 'session/rules.js'];
+const SESSION_PATH = ['ring/channel.js', 'ring/layout.js', 'session/filters.js', 'session/index.js', 'session/rules.js', ...BUNDLED_SHIMS_OF_SESSION];
 
 /** Builtins that neither importing tracemark nor a disabled marker may load. */
 const HEAVY_BUILTINS = ['net', 'worker_threads', 'crypto', 'internal/crypto/webcrypto', 'stream', 'os', 'perf_hooks', 'fs/promises'];
@@ -121,7 +127,7 @@ test('listen() loads live control on first use', () => {
 });
 
 test('the preload with nothing to record loads nothing but itself', () => {
-  assert.deepEqual(filesLoaded('cli/preload.js'), ['cli/preload.js', 'cli/record-config.js', 'errors/index.js']);
+  assert.deepEqual(filesLoaded('cli/preload.js'), ['cli/preload.js', 'cli/record-env.js']);
   const builtins = builtinsLoaded('cli/preload.js');
   for (const name of HEAVY_BUILTINS) assert.ok(!builtins.includes(name), `${name} loaded: ${builtins.join(' ')}`);
 });
