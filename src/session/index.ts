@@ -270,6 +270,8 @@ export class Session implements TargetSource, HubSession {
   /** Stops recording and closes the partly filled sub-buffers, so that their events can be read. */
   stop(): this {
     if (!this.state.recording) return this;
+    // ?.(): the integration may be that of an older copy of tracemark, without flush.
+    this.node?.flush?.();
     this.state.recording = false;
     Atomics.store(this.recordingCell, 0, 0);
     recomputeAll();

@@ -138,6 +138,16 @@ describe('node:* runtime sources', () => {
       `each forced collection freed its garbage (> 1 MB): ${withHeap.map((e) => `${e.fields.heap_before}->${e.fields.heap_after}`).join(' ')}`);
   });
 
+  for (const mode of ['gc-close', 'gc-exit']) {
+    test(`the collections held back for one heap-profiler take are written when the session ${mode === 'gc-close' ? 'closes' : 'ends with process.exit()'}`, () => {
+      const run = recordApp(mode, ['--expose-gc']);
+      assert.equal(run.status, 0, run.stderr);
+      const major = named(readWithBabeltrace(run.dir), 'node:gc:collection').filter((e) => e.fields.kind === 'major');
+      assert.ok(major.length >= 3, `three forced major collections, got ${major.length}`);
+      assert.ok(major.filter((e) => (e.fields.heap_before as bigint) > 0n).length >= 3, 'with their heap sizes');
+    });
+  }
+
   test('a 200 ms busy loop shows in the event-loop delay; utilisation is sampled too', () => {
     const run = recordApp('block');
     assert.equal(run.status, 0, run.stderr);

@@ -5,10 +5,14 @@
  *
  * Heap sizes: perf_hooks gives none. v8.GCProfiler (Node 19.6+) records V8's heap statistics
  * before and after each collection, but only hands them over at stop(), with no time of its own:
- * while the source is on, each observer callback takes the profiler's records (stop, start again)
- * and pairs them with its entries in order, by kind and duration (the two measure the same
- * collection from V8's prologue/epilogue callbacks). A collection with no record paired (one
- * that fell between stop and start) has heap sizes 0.
+ * while the source is on, the profiler's records are taken (stop, start again) and paired with
+ * the entries in order, by kind and duration (the two measure the same collection from V8's
+ * prologue/epilogue callbacks). A collection with no record paired (one that fell between stop
+ * and start) has heap sizes 0.
+ *
+ * Taking the records serialises V8's heap statistics (tens of µs), and a busy server collects
+ * tens of times a second: the entries wait (at most TAKE_INTERVAL_MS, or MAX_PENDING of them) and
+ * one take serves them all. The events are written then; `start_ns` keeps the collection's time.
  */
 import { PerformanceObserver, constants, type PerformanceEntry } from 'node:perf_hooks';
 import v8 from 'node:v8';
@@ -56,6 +60,13 @@ function costSlackUs(durationUs: number): number {
 let observer: PerformanceObserver | null = null;
 let profiler: Profiler | null = null;
 
+interface PendingEntry { kind: string; flags: number; startNs: number; durationNs: number; durationUs: number }
+/** Entries observed, not written yet (see the module's comment). */
+const pending: PendingEntry[] = [];
+const TAKE_INTERVAL_MS = 100;
+const MAX_PENDING = 64;
+let flushTimer: ReturnType<typeof setTimeout> | null = null;
+
 function usedHeap(side: unknown): number {
   return num((side as { heapStatistics?: { usedHeapSize?: unknown } } | undefined)?.heapStatistics?.usedHeapSize);
 }
@@ -87,13 +98,30 @@ function pair(kind: string, durationUs: number): HeapRecord | undefined {
   return records.splice(0, index + 1)[index];
 }
 
-function onEntries(list: { getEntries(): PerformanceEntry[] }): void {
+/** Takes the profiler's records once and writes every pending entry. */
+function flush(): void {
+  if (flushTimer !== null) {
+    clearTimeout(flushTimer);
+    flushTimer = null;
+  }
+  if (pending.length === 0) return;
   takeRecords();
+  for (const entry of pending.splice(0)) {
+    const heap = pair(entry.kind, entry.durationUs);
+    m.collection(entry.kind, entry.flags, entry.startNs, entry.durationNs, heap?.before ?? 0, heap?.after ?? 0);
+  }
+}
+
+function onEntries(list: { getEntries(): PerformanceEntry[] }): void {
   for (const entry of list.getEntries()) {
     const detail = (entry as { detail?: { kind?: number; flags?: number } }).detail ?? {};
     const kind = KINDS.get(num(detail.kind)) ?? String(num(detail.kind));
-    const heap = pair(kind, entry.duration * 1000);
-    m.collection(kind, num(detail.flags), Math.round(entry.startTime * 1e6), Math.round(entry.duration * 1e6), heap?.before ?? 0, heap?.after ?? 0);
+    pending.push({ kind, flags: num(detail.flags), startNs: Math.round(entry.startTime * 1e6), durationNs: Math.round(entry.duration * 1e6), durationUs: entry.duration * 1000 });
+  }
+  if (pending.length >= MAX_PENDING) flush();
+  else if (flushTimer === null && pending.length > 0) {
+    flushTimer = setTimeout(flush, TAKE_INTERVAL_MS);
+    flushTimer.unref();
   }
 }
 
@@ -122,8 +150,16 @@ export const gcSource: NodeSource = {
     profiler = newProfiler();
     observer = new PerformanceObserver(onEntries);
     observer.observe({ entryTypes: ['gc'] });
+    // Before the trace writer's own 'exit' listener, which writes out the buffers.
+    process.prependListener('exit', flush);
   },
+  flush,
   stop() {
+    // The session flushed while its markers were on; what is left now has nowhere to go.
+    pending.length = 0;
+    if (flushTimer !== null) clearTimeout(flushTimer);
+    flushTimer = null;
+    process.removeListener('exit', flush);
     observer?.disconnect();
     observer = null;
     try { profiler?.stop(); } catch { /* already stopped */ }

@@ -147,6 +147,8 @@ export function checkNodeSessionOptions(options: unknown): NodeSessionOptions {
 export interface NodeAttachment {
   /** The session's rules changed: declare what they now match; `requestContext` as they now need. */
   rulesChanged(requestContext: boolean): void;
+  /** Has the running sources write what they hold back, while the session still records. */
+  flush(): void;
   detach(): void;
 }
 
@@ -160,6 +162,12 @@ function attachLocal(options: NodeSessionOptions, requestContext: boolean, match
       if (!attached) return;
       wish.requestContext = on || options.requestContext === true;
       apply();
+    },
+    flush() {
+      for (const state of states) {
+        if (!state.running) continue;
+        try { state.source.flush?.(); } catch { /* the events held back are lost; tracing goes on */ }
+      }
     },
     detach() {
       if (!attached) return;

@@ -18,6 +18,8 @@ export interface NodeSource {
   start(): void;
   /** Undoes everything start() did. Called when the last of its markers turns off. */
   stop(): void;
+  /** Writes the events it holds back (called before a session stops recording). */
+  flush?(): void;
 }
 
 /** What the integration needs of a declared marker. */
