@@ -98,12 +98,14 @@ function pair(kind: string, durationUs: number): HeapRecord | undefined {
   return records.splice(0, index + 1)[index];
 }
 
+function cancelFlushTimer(): void {
+  if (flushTimer !== null) clearTimeout(flushTimer);
+  flushTimer = null;
+}
+
 /** Takes the profiler's records once and writes every pending entry. */
 function flush(): void {
-  if (flushTimer !== null) {
-    clearTimeout(flushTimer);
-    flushTimer = null;
-  }
+  cancelFlushTimer();
   if (pending.length === 0) return;
   takeRecords();
   for (const entry of pending.splice(0)) {
@@ -157,8 +159,7 @@ export const gcSource: NodeSource = {
   stop() {
     // The session flushed while its markers were on; what is left now has nowhere to go.
     pending.length = 0;
-    if (flushTimer !== null) clearTimeout(flushTimer);
-    flushTimer = null;
+    cancelFlushTimer();
     process.removeListener('exit', flush);
     observer?.disconnect();
     observer = null;
