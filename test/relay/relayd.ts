@@ -4,7 +4,7 @@
  * (CI may start it; see docs/relay.md); the restart test always runs its own.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,6 +140,25 @@ export class Relayd {
   }
 
   /** Bytes of packets the relay stored in `trace`. */
+  /**
+   * The packets the relay has written into `trace`: the entries of its index files. lttng-relayd
+   * writes a packet's index entry once the packet's data is in the stream file, so this counts
+   * packets stored, not packets received. Header (ctf_packet_index_file_hdr, big-endian): magic,
+   * major, minor, entry length, 4 bytes each.
+   */
+  static indexedPackets(trace: string): number {
+    const dir = join(trace, 'index');
+    if (!existsSync(dir)) return 0;
+    let packets = 0;
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.idx'))) {
+      const bytes = readFileSync(join(dir, name));
+      if (bytes.length < 16) continue;
+      const entryBytes = bytes.readUInt32BE(12);
+      if (entryBytes > 0) packets += Math.floor((bytes.length - 16) / entryBytes);
+    }
+    return packets;
+  }
+
   static dataBytes(trace: string): number {
     try {
       return statSync(join(trace, 'default_0')).size;

@@ -70,8 +70,11 @@ export function assertSameAsBt2(actual: unknown, expected: Bt2Value, path: strin
 
 /** The loss records of `tracemark print --json DIR`, in babeltrace2's form. */
 export function tracemarkLosses(dir: string): Bt2Loss[] {
+  const startedMs = Date.now();
   const r = tracemark(['print', '--json', dir], { timeoutMs: 300_000 });
-  assert.equal(r.status, 0, r.stderr);
+  // A status of null is a kill (the timeout among them): say so, with what was printed by then.
+  assert.equal(r.status, 0, `tracemark print --json ${dir}: status ${r.status}, signal ${r.signal}, after ${Date.now() - startedMs} ms, `
+    + `${r.stdout.length} characters printed; stderr: ${r.stderr.slice(0, 2000)}`);
   return r.stdout.split('\n').filter((l) => l.startsWith('{"discarded"')).map((l) => {
     const o = JSON.parse(l) as { discarded: 'events' | 'packets'; count: string | null; begin?: string; end?: string };
     return { discarded: o.discarded, count: o.count, begin: o.begin ?? null, end: o.end ?? null };
