@@ -18,6 +18,12 @@ import type * as SessionModule from '../session/index.js';
 import type * as ChannelModule from '../ring/channel.js';
 
 /**
+ * src/ relative to this module. The build (scripts/bundle-marker-path.mjs) bundles this module
+ * into src/index.js and rewrites this line to `'./'` there: keep it one literal line.
+ */
+const SRC_FROM_HERE = '../';
+
+/**
  * A function that loads the module at `srcPath` (relative to src/, e.g. `'read/index.js'`) on its
  * first call and returns its namespace, the same object every time. Paths are relative to src/
  * so that no module reads its `import.meta` at import (its first use has a cost of its own).
@@ -26,7 +32,7 @@ export function onFirstUse<T>(srcPath: string): () => T {
   let loaded: T | undefined;
   return () => {
     // process.getBuiltinModule: not even node:module is loaded before the first use.
-    if (loaded === undefined) loaded = process.getBuiltinModule('node:module').createRequire(import.meta.url)(`../${srcPath}`) as T;
+    if (loaded === undefined) loaded = process.getBuiltinModule('node:module').createRequire(import.meta.url)(SRC_FROM_HERE + srcPath) as T;
     return loaded;
   };
 }

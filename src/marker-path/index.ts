@@ -1,17 +1,16 @@
 /**
  * The marker path as one module: what `import { marker } from 'tracemark'` needs, re-exported
- * from here so that the build (scripts/bundle-marker-path.mjs) can replace this file with one
- * bundle of the modules below. Node's ES module loader costs ~0.5–1 ms per file (resolution,
- * load, compile), most of the import's cost; in one file the marker path loads in a fraction
- * of that (BENCHMARKS.md, "Start-up").
+ * from here so that the build (scripts/bundle-marker-path.mjs) can bundle the modules below
+ * with the index into one file, dist/src/index.js. Node's ES module loader costs ~0.3–1 ms per
+ * file (resolution, load, compile), most of the import's cost (BENCHMARKS.md, "Start-up").
  *
- * After the bundle, each module below is a one-line re-export of this file, so that the lazily
- * loaded parts (sessions, the writer, threads) that import them by path share this file's one
- * instance: one registry, one `TracemarkError` class. Unbundled (`tsc` alone), this file is a
- * plain re-export and everything works the same, only slower to load.
- *
- * Every module here sits one folder below src/, as this file does: the relative paths of what
- * they load on first use (src/lazy) hold from the bundle too.
+ * After the bundle, this file hands out the bundle's instance of the modules below (the bundle
+ * registers it under its URL before the index's own code runs), and each of them is a one-line
+ * re-export of this file, so that the lazily loaded parts (sessions, the writer, threads) that
+ * import them by path share one instance: one registry, one `TracemarkError` class. Unbundled
+ * (`tsc` alone), this file is a plain re-export and everything works the same, only slower to
+ * load. What they load on first use is named relative to src/ (src/lazy), which holds from the
+ * bundle too.
  */
 export * from '../chain/enable.js';
 export * from '../errors/index.js';

@@ -20,15 +20,16 @@ const SEES_REQUIRE = typeof (nodeModule as { registerHooks?: unknown }).register
 
 /**
  * The marker path: what `import { marker } from 'tracemark'` may load (dist/src-relative): the
- * index and the bundle of the marker path's modules (scripts/bundle-marker-path.mjs).
+ * index, which the build bundles with the marker path's modules (scripts/bundle-marker-path.mjs).
  */
-const MARKER_PATH = ['index.js', 'marker-path/index.js'];
+const MARKER_PATH = ['index.js'];
 
 /**
- * The marker path's modules outside the bundle are one-line re-exports of it; the session's
- * modules import them by their own paths, so the first `new Session()` loads these shims too.
+ * The marker path's modules outside the bundle hand out the bundle's instance (marker-path/index.js
+ * and one-line re-exports of it); the session's modules import them by their own paths, so the
+ * first `new Session()` loads these shims too.
  */
-const BUNDLED_SHIMS_OF_SESSION = ['chain/enable.js', 'errors/index.js', 'format/parse.js', 'lazy/index.js', 'marker/index.js', 'process/state.js'];
+const BUNDLED_SHIMS_OF_SESSION = ['chain/enable.js', 'errors/index.js', 'format/parse.js', 'lazy/index.js', 'marker/index.js', 'marker-path/index.js', 'process/state.js'];
 
 /** What the first `new Session()` adds (src/lazy: the class loads on first `new`). */
 const SESSION_PATH = ['ring/channel.js', 'ring/layout.js', 'session/filters.js', 'session/index.js', 'session/rules.js', ...BUNDLED_SHIMS_OF_SESSION];
