@@ -26,6 +26,13 @@ if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
 import bt2  # noqa: E402
 
+# A reading that does not end: the caller (test/read/support/bt2.ts) sets this a little under
+# its timeout, so that the Python stack (where babeltrace2 is) is on stderr before the kill.
+if os.environ.get("BT2DUMP_TRACEBACK_AFTER_S"):
+    import faulthandler
+
+    faulthandler.dump_traceback_later(float(os.environ["BT2DUMP_TRACEBACK_AFTER_S"]), exit=False)
+
 
 def conv(f, blobs):
     if isinstance(f, bt2._VariantFieldConst):

@@ -51,17 +51,29 @@ describe('real LTTng-UST traces: tracemark reads what babeltrace2 reads', { skip
   function record(opts: RecordOptions): string {
     for (let attempt = 1; ; attempt++) {
       const out = recordOnce(opts);
-      const error = attempt < 3 ? bt2read(out).error : undefined;
+      const error = attempt < 3 ? bt2read(out, 120_000).error : undefined;
       if (error === undefined || !/No stream class with ID/.test(error)) return out;
       process.stderr.write(`test/lttng: LTTng wrote metadata without the stream class (try ${attempt}), recording again\n`);
     }
+  }
+
+  /**
+   * Creates a session that records the apps of this test's user only. Apps register with the
+   * session daemon of their user and with root's: as root, this daemon would otherwise also
+   * record the tmtest apps that test/lttng/crash.test.ts runs as a user of its own, at the same
+   * time in a full suite (seen: 43 MB of that test's 20M-tick bursts in a 200-event trace,
+   * which babeltrace2's Python bindings took minutes and gigabytes to dump).
+   */
+  function createSession(name: string, args: readonly string[]): void {
+    lttng.run(['create', name, ...args]);
+    lttng.run(['track', '-u', '-s', name, `--vuid=${String(process.getuid?.() ?? 0)}`]);
   }
 
   /** create → channel → events + contexts → start → app → stop → destroy; returns the output dir. */
   function recordOnce(opts: RecordOptions): string {
     const name = sessionName();
     const out = join(work, name);
-    lttng.run(['create', name, `--output=${out}`, ...(opts.create ?? [])]);
+    createSession(name, [`--output=${out}`, ...(opts.create ?? [])]);
     try {
       lttng.run(['enable-channel', '-u', '-s', name, 'ch0', ...(opts.channel ?? [])]);
       lttng.run(['enable-event', '-u', '-s', name, '-c', 'ch0', 'tmtest:*']);
@@ -75,6 +87,9 @@ describe('real LTTng-UST traces: tracemark reads what babeltrace2 reads', { skip
     } finally {
       lttng.run(['destroy', name]);
     }
+    const ownUid = String(process.getuid?.() ?? 0);
+    const strangers = filesUnder(out).filter((f) => { const uid = /(?:^|\/)ust\/uid\/(\d+)\//.exec(f)?.[1]; return uid !== undefined && uid !== ownUid; });
+    assert.deepEqual(strangers, [], 'the session recorded apps of another user (createSession tracks our own)');
     return out;
   }
 
@@ -107,7 +122,7 @@ describe('real LTTng-UST traces: tracemark reads what babeltrace2 reads', { skip
   it('a snapshot of a flight-recorder session', () => {
     const name = sessionName();
     const out = join(work, name);
-    lttng.run(['create', name, '--snapshot', `--output=${out}`]);
+    createSession(name, ['--snapshot', `--output=${out}`]);
     try {
       lttng.run(['enable-channel', '-u', '-s', name, 'ch0', '--subbuf-size=8192', '--num-subbuf=4']);
       lttng.run(['enable-event', '-u', '-s', name, '-c', 'ch0', 'tmtest:*']);
@@ -133,7 +148,7 @@ describe('real LTTng-UST traces: tracemark reads what babeltrace2 reads', { skip
     follower.stderr.setEncoding('utf8').on('data', (chunk: string) => { followerErr += chunk; });
     const exited = new Promise<number | null>((resolve) => follower.once('exit', (code) => resolve(code)));
     try {
-      lttng.run(['create', name, `--output=${out}`]);
+      createSession(name, [`--output=${out}`]);
       try {
         // Small sub-buffers and a switch timer: packets reach the files while the app runs, some events are lost.
         lttng.run(['enable-channel', '-u', '-s', name, 'ch0', '--subbuf-size=4096', '--num-subbuf=4', '--switch-timer=100000']);

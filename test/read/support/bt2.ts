@@ -1,8 +1,11 @@
 /** babeltrace2's reading of a trace (test/ctf/bt2dump.py --reader), and comparison of tracemark's values with it. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tracemark } from '../../cli/helpers.js';
+import { CLI } from '../../cli/helpers.js';
 
 const BT2DUMP = fileURLToPath(new URL('../../../../test/ctf/bt2dump.py', import.meta.url));
 
@@ -18,8 +21,40 @@ export interface Bt2Reading {
 
 export const HAVE_BT2 = spawnSync('/usr/bin/python3', ['-c', 'import bt2'], { encoding: 'utf8' }).status === 0;
 
-export function bt2read(dir: string): Bt2Reading {
-  const r = spawnSync('/usr/bin/python3', [BT2DUMP, '--reader', dir], { encoding: 'utf8', timeout: 300_000, maxBuffer: 1024 * 1024 * 1024 });
+/** The files under `dir` with their sizes, for a failure message about a reading that did not end. */
+export function traceFiles(dir: string): string {
+  const lines: string[] = [];
+  const walk = (path: string, prefix: string): void => {
+    for (const name of readdirSync(path).sort()) {
+      const stats = lstatSync(join(path, name));
+      if (stats.isDirectory()) walk(join(path, name), `${prefix}${name}/`);
+      else lines.push(`${prefix}${name} ${stats.isFile() ? `${stats.size} bytes` : 'not a regular file'}`);
+    }
+  };
+  try {
+    walk(dir, '');
+  } catch (error) {
+    lines.push(`(listing failed: ${String(error)})`);
+  }
+  return lines.length > 200 ? [...lines.slice(0, 200), `... ${lines.length - 200} more`].join('\n') : lines.join('\n');
+}
+
+/** A babeltrace2 reading that was killed (its timeout): what it printed and what it was reading. */
+export class Bt2Killed extends Error {}
+
+/**
+ * babeltrace2's reading of the trace(s) under `dir`. A reading that does not end within
+ * `timeoutMs` throws Bt2Killed, whose message has the Python stack at the time (faulthandler),
+ * the elapsed time and the trace's files with their sizes.
+ */
+export function bt2read(dir: string, timeoutMs = 300_000): Bt2Reading {
+  const startedMs = Date.now();
+  const env = { ...process.env, BT2DUMP_TRACEBACK_AFTER_S: String(Math.max(1, timeoutMs / 1000 - 5)) };
+  const r = spawnSync('/usr/bin/python3', [BT2DUMP, '--reader', dir], { encoding: 'utf8', env, timeout: timeoutMs, maxBuffer: 1024 * 1024 * 1024 });
+  if (r.status === null) {
+    throw new Bt2Killed(`bt2dump.py --reader ${dir}: killed (${String(r.signal)}) after ${Date.now() - startedMs} ms, `
+      + `${(r.stdout ?? '').length} characters printed; stderr:\n${(r.stderr ?? '').slice(-6000)}\nfiles:\n${traceFiles(dir)}`);
+  }
   assert.equal(r.status, 0, `bt2dump.py --reader failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Bt2Reading;
 }
@@ -68,13 +103,39 @@ export function assertSameAsBt2(actual: unknown, expected: Bt2Value, path: strin
   }
 }
 
+/**
+ * `tracemark print --json DIR`, with a JavaScript stack if it does not end: 10 s before its
+ * timeout, coreutils' `timeout` sends SIGUSR2, on which Node writes a diagnostic report
+ * (`--report-on-signal`), then SIGKILL 10 s later.
+ */
+function tracemarkPrintJson(dir: string, timeoutMs: number): { status: number | null; stdout: string; message: string } {
+  const startedMs = Date.now();
+  const reports = mkdtempSync(join(tmpdir(), 'tracemark-report-'));
+  try {
+    const r = spawnSync('timeout', ['--signal=USR2', '--kill-after=10', String(Math.max(1, timeoutMs / 1000 - 10)), process.execPath,
+      '--report-on-signal', '--report-signal=SIGUSR2', `--report-directory=${reports}`, CLI, 'print', '--json', dir],
+    { encoding: 'utf8', env: process.env, timeout: timeoutMs + 5_000, maxBuffer: 1024 * 1024 * 1024 });
+    const stdout = r.stdout ?? '';
+    let message = `tracemark print --json ${dir}: status ${r.status}, signal ${r.signal}, after ${Date.now() - startedMs} ms, `
+      + `${stdout.length} characters printed; stderr: ${(r.stderr ?? '').slice(0, 2000)}`;
+    if (r.status !== 0) {
+      for (const name of readdirSync(reports)) {
+        const report = JSON.parse(readFileSync(join(reports, name), 'utf8')) as { javascriptStack?: { message?: string; stack?: string[] } };
+        message += `\nJavaScript stack at the report: ${report.javascriptStack?.message ?? ''}\n${(report.javascriptStack?.stack ?? []).join('\n')}`;
+      }
+      message += `\nfiles:\n${traceFiles(dir)}`;
+    }
+    return { status: r.status, stdout, message };
+  } finally {
+    rmSync(reports, { recursive: true, force: true });
+  }
+}
+
 /** The loss records of `tracemark print --json DIR`, in babeltrace2's form. */
 export function tracemarkLosses(dir: string): Bt2Loss[] {
-  const startedMs = Date.now();
-  const r = tracemark(['print', '--json', dir], { timeoutMs: 300_000 });
-  // A status of null is a kill (the timeout among them): say so, with what was printed by then.
-  assert.equal(r.status, 0, `tracemark print --json ${dir}: status ${r.status}, signal ${r.signal}, after ${Date.now() - startedMs} ms, `
-    + `${r.stdout.length} characters printed; stderr: ${r.stderr.slice(0, 2000)}`);
+  const r = tracemarkPrintJson(dir, 300_000);
+  // A status other than 0 is an error or a kill (the timeout among them): the message says which.
+  assert.equal(r.status, 0, r.message);
   return r.stdout.split('\n').filter((l) => l.startsWith('{"discarded"')).map((l) => {
     const o = JSON.parse(l) as { discarded: 'events' | 'packets'; count: string | null; begin?: string; end?: string };
     return { discarded: o.discarded, count: o.count, begin: o.begin ?? null, end: o.end ?? null };
