@@ -9,11 +9,13 @@
  * bash's `time` (wall clock, and user + system CPU of the process): on a loaded machine the CPU
  * time is the steadier figure, as waiting for a core does not count in it. `--package DIR`
  * measures another copy of tracemark (built, e.g. an older commit) instead of this one;
- * `--hyperfine` also runs Debian's hyperfine on the same commands (its own medians).
+ * `--hyperfine` also runs Debian's hyperfine on the same commands (its own medians). The case of
+ * an installed empty package (imported by name from a temporary app) is what Node's ES module
+ * loader costs any app for its first `import 'name'`, before tracemark's own code.
  * Prints a Markdown table; exit 0 (no target decides the exit code: the machine is shared).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,13 +25,33 @@ interface Case {
   args: string[];
   /** The limit over `node -e 0` the issue sets, in ms (undefined: informative only). */
   targetMs?: number;
+  /** Where the process runs (default: the package, so that `tracemark` resolves to it). */
+  cwd?: string;
 }
+
+/**
+ * An app with one installed package that exports one constant: what Node's ES module loader
+ * costs for any first `import 'name'` (resolving a bare name, reading package.json, loading a
+ * file), before tracemark's own code. Removed at exit.
+ */
+function emptyPackageApp(): string {
+  const app = mkdtempSync(join(tmpdir(), 'tm-startup-app-'));
+  const pkg = join(app, 'node_modules', 'empty-esm-package');
+  mkdirSync(pkg, { recursive: true });
+  writeFileSync(join(app, 'package.json'), '{"name":"app","private":true,"type":"module"}\n');
+  writeFileSync(join(pkg, 'package.json'), '{"name":"empty-esm-package","version":"1.0.0","type":"module","exports":{".":"./index.js"}}\n');
+  writeFileSync(join(pkg, 'index.js'), 'export const value = 0;\n');
+  process.on('exit', () => rmSync(app, { recursive: true, force: true }));
+  return app;
+}
+const EMPTY_PACKAGE_APP = emptyPackageApp();
 
 const MARKER_SOURCE = "import { marker } from 'tracemark'; marker('app:start', 'n %u')(1);";
 
 const CASES: Case[] = [
   { name: '`node -e 0` (baseline)', args: ['-e', '0'] },
   { name: '`node --input-type=module -e 0` (ES module baseline)', args: ['--input-type=module', '-e', '0'] },
+  { name: "`import 'empty-esm-package'`, an installed package of one constant (Node's loader alone)", args: ['--input-type=module', '-e', "import 'empty-esm-package';"], cwd: EMPTY_PACKAGE_APP },
   { name: "`import { marker } from 'tracemark'`, one marker declared and fired (off)", args: ['--input-type=module', '-e', MARKER_SOURCE], targetMs: 5 },
   { name: '`node --import tracemark/preload -e 0`, nothing to record', args: ['--import', 'tracemark/preload', '-e', '0'], targetMs: 5 },
 ];
@@ -52,10 +74,10 @@ interface Run { wallMs: number; cpuMs: number }
 const TIMED = 'TIMEFORMAT="%3R %3U %3S"; time "$@" >/dev/null 2>&1';
 
 function runOnce(c: Case): Run {
-  const result = spawnSync('bash', ['-c', TIMED, 'bash', process.execPath, ...c.args], { cwd: packageDir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const result = spawnSync('bash', ['-c', TIMED, 'bash', process.execPath, ...c.args], { cwd: c.cwd ?? packageDir, env, stdio: ['ignore', 'ignore', 'pipe'] });
   if (result.error !== undefined) throw result.error;
   if (result.status !== 0) {
-    const again = spawnSync(process.execPath, c.args, { cwd: packageDir, env, encoding: 'utf8' });
+    const again = spawnSync(process.execPath, c.args, { cwd: c.cwd ?? packageDir, env, encoding: 'utf8' });
     throw new Error(`${c.name} failed (exit ${String(result.status)}): ${again.stderr}`);
   }
   const [real, user, system] = result.stderr.toString().trim().split(/\s+/).map(Number);
@@ -109,7 +131,9 @@ if (process.argv.includes('--hyperfine')) {
   try {
     const json = join(dir, 'hyperfine.json');
     const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
-    const commands = CASES.map((c) => [process.execPath, ...c.args].map(quote).join(' '));
+    // hyperfine runs every command in one directory: the cases that need another are left out.
+    const inPackage = CASES.filter((c) => c.cwd === undefined);
+    const commands = inPackage.map((c) => [process.execPath, ...c.args].map(quote).join(' '));
     const result = spawnSync('hyperfine', ['-N', '--warmup', '3', '--runs', String(runs), '--export-json', json, ...commands], { cwd: packageDir, env, stdio: ['ignore', 'ignore', 'inherit'] });
     if (result.error !== undefined || result.status !== 0) {
       console.log('\nhyperfine did not run:', result.error?.message ?? `exit ${String(result.status)}`);
@@ -121,7 +145,7 @@ if (process.argv.includes('--hyperfine')) {
       console.log('|---|---|---|---|');
       results.forEach((r, i) => {
         const ms = r.median * 1000;
-        console.log(`| ${CASES[i].name} | ${fmt(ms)} | ${i === 0 ? '' : fmt(ms - base)} | ${(ms / base).toFixed(2)} |`);
+        console.log(`| ${inPackage[i].name} | ${fmt(ms)} | ${i === 0 ? '' : fmt(ms - base)} | ${(ms / base).toFixed(2)} |`);
       });
     }
   } finally {
