@@ -115,7 +115,7 @@ const exported = new Set(Object.values(result.metafile.outputs)[0].exports);
 const missing = publicNames.filter((name) => !exported.has(name));
 if (missing.length > 0) fail(`the bundle does not export ${missing.join(', ')}, which src/index.ts does`);
 const text = result.outputFiles[0].text;
-if (!text.includes('const SRC_FROM_HERE = "./";') && !text.includes("const SRC_FROM_HERE = './';") && !text.includes('var SRC_FROM_HERE = "./";')) fail('the bundle lost the rewritten SRC_FROM_HERE line');
+if (!/\b(?:var|let|const) SRC_FROM_HERE = ["']\.\/["'];/.test(text)) fail('the bundle lost the rewritten SRC_FROM_HERE line');
 writeFileSync(index, text);
 
 writeFileSync(barrel, `${SHIM_MARK}

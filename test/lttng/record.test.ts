@@ -24,6 +24,9 @@ type RecordOptions = { channel?: string[]; create?: string[]; appArgs: string[];
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
+/** This test's user: its sessions record the apps of this uid only (createSession). */
+const OWN_UID = String(process.getuid?.() ?? 0);
+
 const unavailable = lttngUnavailable() ?? (HAVE_BT2 ? undefined : 'python3-bt2 is not installed');
 
 describe('real LTTng-UST traces: tracemark reads what babeltrace2 reads', { skip: unavailable }, () => {
@@ -66,7 +69,7 @@ describe('real LTTng-UST traces: tracemark reads what babeltrace2 reads', { skip
    */
   function createSession(name: string, args: readonly string[]): void {
     lttng.run(['create', name, ...args]);
-    lttng.run(['track', '-u', '-s', name, `--vuid=${String(process.getuid?.() ?? 0)}`]);
+    lttng.run(['track', '-u', '-s', name, `--vuid=${OWN_UID}`]);
   }
 
   /** create → channel → events + contexts → start → app → stop → destroy; returns the output dir. */
@@ -87,8 +90,7 @@ describe('real LTTng-UST traces: tracemark reads what babeltrace2 reads', { skip
     } finally {
       lttng.run(['destroy', name]);
     }
-    const ownUid = String(process.getuid?.() ?? 0);
-    const strangers = filesUnder(out).filter((f) => { const uid = /(?:^|\/)ust\/uid\/(\d+)\//.exec(f)?.[1]; return uid !== undefined && uid !== ownUid; });
+    const strangers = filesUnder(out).filter((f) => { const uid = /(?:^|\/)ust\/uid\/(\d+)\//.exec(f)?.[1]; return uid !== undefined && uid !== OWN_UID; });
     assert.deepEqual(strangers, [], 'the session recorded apps of another user (createSession tracks our own)');
     return out;
   }

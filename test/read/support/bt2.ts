@@ -40,7 +40,7 @@ export function traceFiles(dir: string): string {
 }
 
 /** A babeltrace2 reading that was killed (its timeout): what it printed and what it was reading. */
-export class Bt2Killed extends Error {}
+class Bt2Killed extends Error {}
 
 /**
  * babeltrace2's reading of the trace(s) under `dir`. A reading that does not end within
