@@ -77,18 +77,24 @@ function fireSource(parts: FireParts, tag: string): string {
   const params = Array.from({ length: parts.arity }, (_, i) => `p${i}`);
   const fill = params.map((p, i) => `vals[${i}] = ${p};`).join(' ');
   const copy = parts.arity === 0 ? '' : `let ${params.map((p, i) => `a${i} = ${p}`).join(', ')};`;
-  const target = (t: string, exit: string): string => `
+  // Sets `kept` to the target's channel when its session records and its filters keep the event.
+  const admit = (t: string, kept: string, exit: string): string => `
       const ch = ${t}.channel;
       if (${t}.recording[0] !== 1 || !ch.enabled) ${exit}
       const e = ${t}.expression, f = ${t}.accept;
       if (e !== null) { ${fill} if (!e(vals)) { stats.filtered++; ${exit} } }
       if (f !== null) { ${fill} if (!f(vals)) ${exit} }
-      // The clock is read once, by the first target that keeps the event: as in LTTng, an
-      // event that every filter rejects costs no clock read (the most expensive step).
-      if (ts < 0) ts = clock();
+      ${kept} = ch;`;
+  const encode = (kept: string, exit: string): string => `
+      const ch = ${kept};
       ${copy}
       ${encoderStatements(parts.id, parts.fields, exit).join('\n      ')}`;
   const args = params.join(', ');
+  // The clock is read once, by the first target that keeps the event: as in LTTng, an event that
+  // every filter rejects costs no clock read (the most expensive step). It is read outside any
+  // try block: V8 12.4 (Node 22) compiles a fast API call inside one as a slow call, which boxes
+  // the clock's double (an allocation per event) and costs ~10 ns more. The clock cannot throw
+  // (src/ring/clock.ts); all else that can (coercions, a full ring's bookkeeping) stays inside.
   // Further targets are encoded by a second function, called only when there are some: the
   // common path stays half as large, so V8 compiles it sooner and once.
   return `
@@ -96,24 +102,48 @@ const { g, clock, route, vals, h, stats, runProbes } = env;
 ${encoderDeclarations(parts.fields)}
 function ${tag}_rest(rest, ts${params.map((p) => `, ${p}`).join('')}) {
   for (let k = 0; k < rest.length; k++) {
-    const t = rest[k];${target('t', 'continue;')}
+    const t = rest[k];
+    let kept = null;
+    try {${admit('t', 'kept', 'continue;')}
+    } catch {
+      stats.internalErrors++;
+      return;
+    }
+    if (ts < 0) ts = clock();
+    try {${encode('kept', 'continue;')}
+    } catch {
+      stats.internalErrors++;
+      return;
+    }
   }
 }
 return function ${tag}(${args}) {
+  let kept = null;
   try {
     const probes = route.probes;
     if (probes !== null) { ${fill} runProbes(probes, vals); }
     if (g[0] !== 1) return;
     const t0 = route.t0;
     if (t0 === null) return;
-    let ts = -0.5; // a double, so that the JIT keeps ts unboxed
-    first: {${target('t0', 'break first;')}
+    first: {${admit('t0', 'kept', 'break first;')}
     }
-    const rest = route.rest;
-    if (rest.length > 0) ${tag}_rest(rest, ts${params.map((p) => `, ${p}`).join('')});
   } catch {
     stats.internalErrors++;
+    return;
   }
+  const ts = kept !== null ? clock() : -0.5; // -0.5: a double, so that the JIT keeps ts unboxed
+  if (kept !== null) {
+    try {
+      first: {${encode('kept', 'break first;')}
+      }
+    } catch {
+      stats.internalErrors++;
+    }
+  }
+  // Outside the try as well: the rest function catches what it may throw, and inlined into a
+  // try block its clock read would be a slow call again.
+  const rest = route.rest;
+  if (rest.length > 0) ${tag}_rest(rest, ts${params.map((p) => `, ${p}`).join('')});
 };`;
 }
 

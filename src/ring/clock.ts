@@ -12,8 +12,33 @@
  */
 import { performance } from 'node:perf_hooks';
 
+/**
+ * Node's own `performance.now`, taken from the prototype and bound when this module loads. The
+ * fire functions read the clock outside their try blocks (src/chain/fire.ts), so it must never
+ * throw; and a test double installed later (fake timers replace `globalThis.performance` or
+ * `performance.now`) must change neither the trace's timestamps nor that guarantee.
+ */
+const nodePerformanceNow: () => number = bindNodeNow();
+
+function bindNodeNow(): () => number {
+  const now: unknown = (Object.getPrototypeOf(performance) as { now?: unknown } | null)?.now;
+  if (typeof now === 'function') {
+    const bound = (now as () => number).bind(performance);
+    try {
+      if (Number.isFinite(bound())) return bound;
+    } catch { /* not Node's own: fall back */ }
+  }
+  return () => {
+    try {
+      return performance.now();
+    } catch {
+      return 0;
+    }
+  };
+}
+
 export function clockNowNs(): number {
-  return Math.round(performance.now() * 1e6);
+  return Math.round(nodePerformanceNow() * 1e6);
 }
 
 /** Epoch ns minus CLOCK_MONOTONIC ns, shared by the processes of one `tracemark record`. */
