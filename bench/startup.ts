@@ -1,7 +1,7 @@
 /**
  * Start-up cost of tracemark: whole `node` processes, paired with `node -e 0`.
  *
- *   node dist/bench/startup.js [--runs N] [--package DIR] [--hyperfine]
+ *   node dist/bench/startup.js [--runs N] [--package DIR] [--hyperfine] [--compile-cache]
  *
  * Each round runs every case once, in a rotated order, and the figure of a case is the median,
  * over the rounds, of (case − baseline of the same round): a load spike hits both sides of a
@@ -12,6 +12,9 @@
  * `--hyperfine` also runs Debian's hyperfine on the same commands (its own medians). The case of
  * an installed empty package (imported by name from a temporary app) is what Node's ES module
  * loader costs any app for its first `import 'name'`, before tracemark's own code.
+ * `--compile-cache` runs every case with Node's on-disk compile cache (`NODE_COMPILE_CACHE`, a
+ * temporary directory filled by the warm-up runs; Node 22.1+, ignored by Node 20): what an app or
+ * CLI that turns the cache on for itself pays.
  * Prints a Markdown table; exit 0 (no target decides the exit code: the machine is shared).
  */
 import { spawnSync } from 'node:child_process';
@@ -68,6 +71,13 @@ const version = (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8
 const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '' };
 delete env.TRACEMARK_RECORD;
 delete env.TRACEMARK_CONTROL;
+delete env.NODE_COMPILE_CACHE;
+const compileCache = process.argv.includes('--compile-cache');
+if (compileCache) {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'tm-startup-compile-cache-'));
+  env.NODE_COMPILE_CACHE = cacheDir;
+  process.on('exit', () => rmSync(cacheDir, { recursive: true, force: true }));
+}
 
 interface Run { wallMs: number; cpuMs: number }
 
@@ -103,7 +113,7 @@ for (let round = 0; round < runs; round++) {
   }
 }
 
-console.log(`## Start-up — tracemark ${version}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${runs} rounds`);
+console.log(`## Start-up — tracemark ${version}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${runs} rounds${compileCache ? ', with NODE_COMPILE_CACHE' : ''}`);
 console.log('');
 console.log('| case | wall: median ms | wall: median of (case − baseline) ms [p25, p75] | wall ratio | CPU: median ms | CPU: median of (case − baseline) ms [p25, p75] | CPU ratio | target (over the baseline) |');
 console.log('|---|---|---|---|---|---|---|---|');
