@@ -260,6 +260,37 @@ describe('format properties (fast-check, seeded)', () => {
     }), { seed: 20240601, numRuns: 300 });
   });
 
+  test('marker names and field names are accepted exactly when they match the documented patterns', () => {
+    // The patterns the error messages name, as regular expressions (the parser uses loops).
+    const NAME_PART = /^[A-Za-z_][A-Za-z0-9_.]*$/;
+    const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+    const unit = fc.constantFrom(...'aZ_09.:%-é'.split(''), ' ', '\n', 'x', 'Q');
+    const accepted = (fn: () => unknown): boolean => {
+      try {
+        fn();
+        return true;
+      } catch (error) {
+        assert.ok(error instanceof TracemarkError && error.code === 'ERR_FORMAT', String(error));
+        return false;
+      }
+    };
+    fc.assert(fc.property(fc.string({ unit, maxLength: 12 }), (name) => {
+      const expected = name.includes(':') && name.split(':').every((part) => NAME_PART.test(part));
+      assert.equal(accepted(() => validateMarkerName(name)), expected, JSON.stringify(name));
+    }), { seed: 5, numRuns: 3000 });
+    fc.assert(fc.property(fc.string({ unit, maxLength: 10 }), (name) => {
+      const expected = IDENT.test(name) && !['Bool', 'Complex', 'Imaginary'].includes(name);
+      assert.equal(accepted(() => parseFormat(`${name} %d`)), expected, JSON.stringify(name));
+    }), { seed: 6, numRuns: 3000 });
+  });
+
+  test('a field named like a blob\'s length field is refused, in either order', () => {
+    assertTracemarkError(() => parseFormat('payload %pW _payload_length %u'), 'ERR_FORMAT', { offset: 12, text: '_payload_length %u' });
+    assertTracemarkError(() => parseFormat('_payload_length %u payload %pW'), 'ERR_FORMAT', { offset: 19, text: 'payload %pW' });
+    // Other names that merely look alike are fields like any other.
+    assert.deepEqual(parseFormat('p %pW _q_length %u _length %u __p_length %u').map((f) => f.name), ['p', '_q_length', '_length', '__p_length']);
+  });
+
   test('random garbage parses only when valid, else throws ERR_FORMAT at the first bad pair', () => {
     fc.assert(fc.property(fc.string({ maxLength: 40 }), checkGarbage), { seed: 1, numRuns: 1000 });
     fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 30 }), checkGarbage), { seed: 2, numRuns: 500 });
