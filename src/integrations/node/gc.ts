@@ -41,7 +41,7 @@ const PROFILER_TYPES = new Map<string, readonly string[]>([
   ['weakcb', ['ProcessWeakCallbacks']],
 ]);
 
-interface HeapRecord { gcType: string; costUs: number; before: number; after: number }
+export interface HeapRecord { gcType: string; costUs: number; before: number; after: number }
 interface Profiler { start(): void; stop(): { statistics?: unknown[] } | undefined }
 
 /** Records not paired yet, oldest first (a record may come one callback before its entry). */
@@ -88,14 +88,21 @@ function takeRecords(): void {
   if (records.length > MAX_RECORDS) records.splice(0, records.length - MAX_RECORDS);
 }
 
-/** The record of this collection: the first of its kind and duration; older ones are dropped. */
-function pair(kind: string, durationUs: number): HeapRecord | undefined {
+/**
+ * The record of a collection of `kind` lasting `durationUs`: the first record of its kind and
+ * duration, taken out of `waiting` with the older records of the same kind (collections whose
+ * entries never came). Records of other kinds stay for their own entries: a minor collection
+ * whose record is missing (one that fell between stop and start) pairs with a later minor
+ * record, and must not take the records of the major collections in between with it.
+ */
+export function pairRecord(waiting: HeapRecord[], kind: string, durationUs: number): HeapRecord | undefined {
   const types = PROFILER_TYPES.get(kind);
   if (types === undefined) return undefined;
-  const index = records.findIndex((r) => types.includes(r.gcType) && Math.abs(r.costUs - durationUs) <= costSlackUs(durationUs));
+  const index = waiting.findIndex((r) => types.includes(r.gcType) && Math.abs(r.costUs - durationUs) <= costSlackUs(durationUs));
   if (index < 0) return undefined;
-  // Records before it are collections whose entries were paired otherwise or never came.
-  return records.splice(0, index + 1)[index];
+  const record = waiting[index];
+  for (let i = index; i >= 0; i--) if (types.includes(waiting[i].gcType)) waiting.splice(i, 1);
+  return record;
 }
 
 function cancelFlushTimer(): void {
@@ -109,7 +116,7 @@ function flush(): void {
   if (pending.length === 0) return;
   takeRecords();
   for (const entry of pending.splice(0)) {
-    const heap = pair(entry.kind, entry.durationUs);
+    const heap = pairRecord(records, entry.kind, entry.durationUs);
     m.collection(entry.kind, entry.flags, entry.startNs, entry.durationNs, heap?.before ?? 0, heap?.after ?? 0);
   }
 }
