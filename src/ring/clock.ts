@@ -53,7 +53,7 @@ export function monotonicOriginNs(): bigint {
   let bestGap = -1n;
   for (let i = 0; i < 5; i++) {
     const before = process.hrtime.bigint();
-    const nowNs = BigInt(Math.round(performance.now() * 1e6));
+    const nowNs = BigInt(clockNowNs());
     const after = process.hrtime.bigint();
     if (bestGap < 0n || after - before < bestGap) {
       bestGap = after - before;
